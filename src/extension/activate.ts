@@ -1,4 +1,25 @@
 import * as vscode from 'vscode';
+import { ProjectStore } from './project/ProjectStore';
+import { ProjectStatusBar } from './project/ProjectStatusBar';
+import { registerProjectCommands } from './project/ProjectCommands';
+import { registerInitCommand } from './project/InitCommand';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What the extension hands to other extensions and to its integration tests. */
+export interface SlipwayApi {
+  readonly projects: Pick<ProjectStore, 'active' | 'all' | 'refresh' | 'onDidChange'>;
+}
+
+/** The composition root: builds the services once and hands them to views and commands. */
+export async function activate(context: vscode.ExtensionContext): Promise<SlipwayApi> {
+  const log = vscode.window.createOutputChannel('Slipway', { log: true });
+  context.subscriptions.push(log);
+  log.info(`Slipway ${context.extension.packageJSON.version} activating (workspace trusted: ${vscode.workspace.isTrusted})`);
+
+  const projects = new ProjectStore(log);
+  context.subscriptions.push(projects, new ProjectStatusBar(projects), registerInitCommand(log), ...registerProjectCommands(projects, log));
+
+  await projects.refresh();
+  return { projects };
+}
+
 export function deactivate(): void {}
