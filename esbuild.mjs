@@ -69,7 +69,9 @@ if (!production) {
 }
 
 const existing = builds.filter((b) => (Array.isArray(b.entryPoints) ? b.entryPoints.length : Object.values(b.entryPoints).every(existsSync)));
-if (!watch) rmSync('out', { recursive: true, force: true });
+// a production build (for the .vsix) replaces the product bundles and leaves built tests alone
+if (!watch && !production) rmSync('out', { recursive: true, force: true });
+if (production) for (const f of ['extension.js', 'language-server.js', 'cli.js', 'webview']) rmSync(join('out', f), { recursive: true, force: true });
 if (watch) {
   for (const b of existing) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

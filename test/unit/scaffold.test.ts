@@ -54,6 +54,11 @@ test('writeScaffold creates the files, and never overwrites without asking', asy
     assert.equal(await readFile(join(dir, 'slipway.yaml'), 'utf8'), 'version: 1\nname: mine\n');
     assert.deepEqual(second.files.map((f) => f.outcome), ['kept', 'unchanged', 'unchanged']);
 
+    const cancelled = await writeScaffold(dir, 'other', async () => 'cancel');
+    assert.equal(cancelled.cancelled, true);
+    assert.deepEqual(cancelled.files, []);
+    assert.equal(await readFile(join(dir, 'slipway.yaml'), 'utf8'), 'version: 1\nname: mine\n');
+
     const third = await writeScaffold(dir, 'demo', async () => true);
     assert.equal(third.files[0]!.outcome, 'overwritten');
     assert.match(await readFile(join(dir, 'slipway.yaml'), 'utf8'), /name: demo/);

@@ -15,10 +15,15 @@ export type ScaffoldOutcome = 'created' | 'overwritten' | 'merged' | 'kept' | 'u
 export interface ScaffoldResult {
   readonly root: string;
   readonly files: ReadonlyArray<{ path: string; outcome: ScaffoldOutcome }>;
+  /** the user cancelled at an overwrite question: the files after it were not touched */
+  readonly cancelled: boolean;
 }
 
-/** Asked once per existing file; true means overwrite it. Never called for files that do not exist. */
-export type OverwritePrompt = (relativePath: string) => Promise<boolean>;
+/**
+ * Asked once per existing file that differs from the template: true overwrites it, false keeps
+ * it, 'cancel' stops the scaffold there. Never called for files that do not exist.
+ */
+export type OverwritePrompt = (relativePath: string) => Promise<boolean | 'cancel'>;
 
 export class ScaffoldError extends Error {}
 
@@ -67,7 +72,9 @@ export async function writeScaffold(root: string, name: string, confirmOverwrite
         results.push({ path: file.path, outcome: 'unchanged' });
         continue;
       }
-      if (!(await confirmOverwrite(file.path))) {
+      const answer = await confirmOverwrite(file.path);
+      if (answer === 'cancel') return { root: absRoot, files: results, cancelled: true };
+      if (!answer) {
         results.push({ path: file.path, outcome: 'kept' });
         continue;
       }
@@ -76,5 +83,5 @@ export async function writeScaffold(root: string, name: string, confirmOverwrite
     await writeFile(target, file.content, 'utf8');
     results.push({ path: file.path, outcome: existing === undefined ? 'created' : 'overwritten' });
   }
-  return { root: absRoot, files: results };
+  return { root: absRoot, files: results, cancelled: false };
 }

@@ -61,8 +61,12 @@ export function registerInitCommand(log: vscode.LogOutputChannel): vscode.Dispos
           'Overwrite',
           'Keep',
         );
-        return answer === 'Overwrite';
+        return answer === 'Overwrite' ? true : answer === 'Keep' ? false : 'cancel';
       });
+      if (result.cancelled) {
+        log.info(`init ${name}: cancelled${result.files.length ? ` after ${result.files.map((f) => `${f.outcome} ${f.path}`).join(', ')}` : ''}`);
+        return result;
+      }
       for (const f of result.files) log.info(`init ${name}: ${f.outcome} ${f.path}`);
       const written = result.files.filter((f) => f.outcome !== 'kept' && f.outcome !== 'unchanged').map((f) => f.path);
       const kept = result.files.filter((f) => f.outcome === 'kept').map((f) => f.path);

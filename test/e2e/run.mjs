@@ -1,0 +1,148 @@
+// End-to-end layer: packages the .vsix, installs it into code-server, opens the example in
+// headless Chromium and walks the UI as a person would, saving screenshots under test-results/e2e.
+// Usage: node test/e2e/run.mjs   (Node >= 22; npm test runs it with everything installed)
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CODE_SERVER, checkPrerequisites, launchBrowser, runDir, startCodeServer } from '../harness/vscode.mjs';
+
+const root = resolve(import.meta.dirname, '../..');
+const shots = join(root, 'test-results/e2e');
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+const missing = checkPrerequisites();
+if (missing.length) { console.error('e2e tests need:\n  ' + missing.join('\n  ')); process.exit(2); }
+
+const run = runDir('slipway-e2e-');
+const vsix = join(run.dir, 'slipway.vsix');
+const T0 = Date.now();
+const t = () => `${((Date.now() - T0) / 1000).toFixed(1)}s`;
+execFileSync('bash', [join(root, 'scripts/package.sh'), vsix], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+console.log(t(), 'packaged', vsix);
+execFileSync(CODE_SERVER, ['--user-data-dir', run.userData, '--extensions-dir', run.extensions, '--install-extension', vsix],
+  { env: { ...process.env, ...run.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+console.log(t(), 'installed into code-server');
+
+// a copy of the example, in a folder named like it, so the UI can write without touching the repo
+const workspace = join(run.dir, 'churn');
+cpSync(process.env.SLIPWAY_TEST_EXAMPLE || join(root, 'examples/churn'), workspace, { recursive: true, filter: (s) => !/(^|\/)(artifacts|mlruns|logs|__pycache__)(\/|$)/.test(s) });
+const pipelineBefore = readFileSync(join(workspace, 'slipway.yaml'), 'utf8');
+
+const server = await startCodeServer(run);
+const browser = await launchBrowser(run);
+const page = browser.pages()[0] || (await browser.newPage());
+page.on('pageerror', (e) => console.log('  [pageerror]', String(e).slice(0, 200)));
+
+const results = { passed: 0, failed: 0, skipped: 0, failures: [] };
+let broken = false;
+let shotNo = 0;
+const shot = async (name) => {
+  const file = join(shots, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+};
+/** One user-visible check; after a failure the rest are reported as not reached. */
+async function step(name, fn) {
+  if (broken) {
+    results.failed++;
+    results.failures.push(`${name}: not reached`);
+    console.log(`  - ${name} (not reached)`);
+    return;
+  }
+  try {
+    await fn();
+    results.passed++;
+    console.log(`  ✔ ${name} (${t()})`);
+  } catch (e) {
+    broken = true;
+    results.failed++;
+    results.failures.push(`${name}: ${e.message.split('\n')[0]}`);
+    console.log(`  ✖ ${name}: ${e.message}`);
+    await shot('failure').catch(() => {});
+  }
+}
+const palette = async (command) => {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+};
+
+const VIEWS = ['Experiments', 'Models', 'Features', 'Jobs', 'Deployments'];
+await step('the workbench opens the example', async () => {
+  await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+});
+
+await step('the Slipway container is in the activity bar', async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Slipway"], .activitybar [aria-label^="Slipway"]').first().waitFor({ timeout: 60_000 });
+});
+
+await step('opening it shows the five views', async () => {
+  await page.locator('.activitybar [aria-label^="Slipway"]').first().click();
+  for (const v of VIEWS) await page.locator('.pane-header', { hasText: v }).first().waitFor({ timeout: 30_000 });
+});
+
+await step('each view shows its welcome content', async () => {
+  // expand every view so all five welcome messages are on screen at once
+  for (const v of VIEWS) {
+    const header = page.locator('.pane-header', { hasText: v }).first();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  }
+  for (const text of ['MLflow experiments and runs', 'model versions', 'feature views', 'Training jobs', 'Kubernetes and KServe']) {
+    await page.locator('.welcome-view-content', { hasText: text }).first().waitFor({ timeout: 30_000 });
+  }
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(500);
+  await shot('sidebar');
+});
+
+await step('the status bar shows the active project', async () => {
+  await page.locator('.statusbar-item', { hasText: 'churn' }).first().waitFor({ timeout: 30_000 });
+});
+
+await step('a welcome link opens slipway.yaml at its section', async () => {
+  await page.locator('.welcome-view-content a', { hasText: 'Edit Tracking Settings' }).first().click();
+  await page.locator('.tab', { hasText: 'slipway.yaml' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.view-line', { hasText: 'tracking:' }).first().waitFor({ timeout: 10_000 });
+  await shot('reveal-tracking');
+});
+
+await step('Slipway: New Project asks for a name, then asks before overwriting, and keeps the files', async () => {
+  await palette('Slipway: New Project');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-widget', { hasText: 'Project name' }).waitFor({ timeout: 15_000 });
+  if ((await input.inputValue()) !== 'churn') throw new Error(`the name was pre-filled with "${await input.inputValue()}", expected the folder's name`);
+  await input.fill('Bad Name');
+  await page.locator('.quick-input-message', { hasText: 'lower-case' }).waitFor({ timeout: 10_000 });
+  await shot('init-name-validation');
+  await input.fill('churn');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
+  await dialog.waitFor({ timeout: 15_000 });
+  await shot('init-overwrite-prompt');
+  for (let i = 0; i < 3 && (await dialog.isVisible()); i++) {
+    await dialog.locator('.monaco-button', { hasText: 'Keep' }).click();
+    await page.waitForTimeout(600);
+  }
+  await page.locator('.notification-toast', { hasText: 'kept your' }).first().waitFor({ timeout: 15_000 });
+  if (readFileSync(join(workspace, 'slipway.yaml'), 'utf8') !== pipelineBefore) throw new Error('slipway.yaml changed although the user chose Keep');
+  await shot('init-kept');
+});
+
+await step('Slipway: Show Log opens the Slipway output channel', async () => {
+  await palette('Slipway: Show Log');
+  await page.locator('.output-view, .panel', { hasText: 'active project: slipway.yaml (churn)' }).first().waitFor({ timeout: 20_000 });
+  await shot('log');
+});
+
+await browser.close().catch(() => {});
+server.stop();
+writeFileSync(join(root, 'test-results/e2e.json'), JSON.stringify(results));
+console.log(`e2e: ${results.passed} passed, ${results.failed} failed in ${t()}; screenshots in ${shots}`);
+if (results.failed) console.error(`code-server log: ${join(run.dir, 'code-server.log')}`);
+else run.cleanup();
+process.exit(results.failed ? 1 : 0);
