@@ -8,4 +8,4 @@ slipway_ensure_node
 node esbuild.mjs --production
 out=${1:-slipway-$(node -p 'require("./package.json").version').vsix}
 # the bundles carry their dependencies, so node_modules stays out of the package
-npx vsce package --no-dependencies --allow-missing-repository -o "$out"
+npx vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links -o "$out"
