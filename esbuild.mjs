@@ -29,7 +29,7 @@ const node = {
   logLevel: 'warning',
   // native or optional modules are loaded at run time, never bundled
   define: { SLIPWAY_VERSION: JSON.stringify(version) },
-  external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings', 'onnxruntime-node', 'cpu-features', 'ssh2'],
+  external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings', 'onnxruntime-node', 'cpu-features', 'ssh2', 'bufferutil', 'utf-8-validate'],
 };
 
 const builds = [
