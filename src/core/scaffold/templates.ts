@@ -172,7 +172,7 @@ if __name__ == "__main__":
 }
 
 /** Lines the scaffold makes sure are in .gitignore. */
-export const GITIGNORE_ENTRIES = ['.venv/', '__pycache__/', 'mlflow.db', 'mlruns/', 'artifacts/', 'logs/'] as const;
+export const GITIGNORE_ENTRIES = ['.venv/', '__pycache__/', 'mlflow.db', 'mlruns/', 'artifacts/', 'logs/', '.slipway/'] as const;
 
 /**
  * .gitignore with the scaffold's entries appended where missing; the user's lines are kept
