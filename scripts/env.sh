@@ -85,11 +85,13 @@ slipway_ensure_python() {
   export SLIPWAY_PYTHON="$venv/bin/python"
 }
 
-# npm ci with Node 24, skipped when node_modules already matches package-lock.json.
+# npm install with Node 24, skipped when node_modules already matches package-lock.json.
 slipway_ensure_node_modules() {
   local stamp; stamp=$(cat package-lock.json package.json | sha256sum | cut -c1-16)
   if [ -f node_modules/.slipway-stamp ] && [ "$(cat node_modules/.slipway-stamp)" = "$stamp" ]; then return 0; fi
-  slipway_log "npm ci"
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error || return 1
+  slipway_log "npm install (from package-lock.json)"
+  # not `npm ci`: it refuses a lock whose optional per-platform packages (e.g. DuckDB's macOS
+  # bindings) the registry here does not serve; install follows the lock and skips those
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error || return 1
   echo "$stamp" > node_modules/.slipway-stamp
 }

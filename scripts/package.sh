@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 slipway_ensure_node
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+slipway_ensure_node_modules
 node esbuild.mjs --production
 out=${1:-slipway-$(node -p 'require("./package.json").version').vsix}
 # the bundles carry their dependencies, so node_modules stays out of the package

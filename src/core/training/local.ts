@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { isAbsolute, join } from 'node:path';
@@ -51,12 +52,15 @@ export class LocalRunner implements Runner {
     const args = [spec.script, ...paramsToArgs(spec.params)];
     await writeFile(store.logPath(id), `$ ${[this.options.python, ...args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
     await writeFile(store.controlPath(id), JSON.stringify({ command: this.options.python, args, cwd: spec.projectDir, log: store.logPath(id), exit: store.exitPath(id) }));
+    // the supervisor's own errors (it cannot start the script, it crashes) go to the job's log too
+    const logFd = openSync(store.logPath(id), 'a');
     const sup = spawn(this.options.supervisor.node, [this.options.supervisor.script, store.controlPath(id)], {
       cwd: spec.projectDir,
       env: { ...(this.options.baseEnv ?? process.env), ...this.options.supervisor.env, ...jobEnv(spec, id) },
-      stdio: 'ignore',
+      stdio: ['ignore', logFd, logFd],
       detached: true,
     });
+    closeSync(logFd);
     const started = await new Promise<Error | undefined>((resolve) => {
       sup.once('spawn', () => resolve(undefined));
       sup.once('error', (e) => resolve(e));
