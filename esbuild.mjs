@@ -36,6 +36,8 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/activate.ts' }, outdir: 'out' },
   { ...node, entryPoints: { 'language-server': 'language-server/server.ts' }, outdir: 'out' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'out', banner: { js: '#!/usr/bin/env node' } },
+  // the Kubernetes client is big: its own bundle, required on first use (src/core/kube/load.ts)
+  { ...node, entryPoints: { kube: 'src/core/kube/bundle.ts' }, outdir: 'out' },
   // runs a local training job detached from the window that started it
   { ...node, entryPoints: { 'job-supervisor': 'src/core/training/supervisor.ts' }, outdir: 'out' },
   // each webview is a browser bundle, loaded by its panel under a strict CSP
@@ -73,7 +75,7 @@ if (!production) {
 const existing = builds.filter((b) => (Array.isArray(b.entryPoints) ? b.entryPoints.length : Object.values(b.entryPoints).every(existsSync)));
 // a production build (for the .vsix) replaces the product bundles and leaves built tests alone
 if (!watch && !production) rmSync('out', { recursive: true, force: true });
-if (production) for (const f of ['extension.js', 'language-server.js', 'cli.js', 'job-supervisor.js', 'webview']) rmSync(join('out', f), { recursive: true, force: true });
+if (production) for (const f of ['extension.js', 'language-server.js', 'cli.js', 'job-supervisor.js', 'kube.js', 'webview']) rmSync(join('out', f), { recursive: true, force: true });
 if (watch) {
   for (const b of existing) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

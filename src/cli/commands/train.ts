@@ -4,6 +4,7 @@ import { EXIT, UsageError, type CliCommand, type CliIo } from '../io';
 import { projectFor } from '../project';
 import { JobStore } from '../../core/training/jobStore';
 import { LocalRunner, resolvePython } from '../../core/training/local';
+import { loadKube } from '../../core/kube/load';
 import { jobSpecFromPipeline, parseParamOverrides, targetProblem } from '../../core/training/spec';
 import { JOB_TARGETS, newJobId, type JobHandle, type JobRecord, type JobTarget, type Runner } from '../../core/training/types';
 import type { LoadedProject } from '../../core/project/loadProject';
@@ -23,6 +24,7 @@ export function cliRunner(target: JobTarget, project: LoadedProject, io: CliIo, 
       baseEnv: io.env,
     });
   }
+  if (target === 'kubernetes') return new (loadKube().KubernetesRunner)({ store, target: project.pipeline.training?.targets.kubernetes });
   throw new UsageError(`the ${target} target is not available in this build of slipway yet`);
 }
 

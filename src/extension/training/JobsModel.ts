@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { JobStore } from '../../core/training/jobStore';
+import type { LoadedProject } from '../../core/project/loadProject';
 import { isFinal, newJobId, type JobHandle, type JobRecord, type JobSpec, type JobTarget, type Runner } from '../../core/training/types';
 
 /** Makes the runner for a target, bound to the store the job lives in. */
-export type RunnerFactory = (target: JobTarget, store: JobStore, options: { python?: string }) => Runner;
+export type RunnerFactory = (target: JobTarget, store: JobStore, options: { python?: string; project?: LoadedProject }) => Runner;
 
 interface Tracked {
   record: JobRecord;
@@ -67,9 +68,9 @@ export class JobsModel implements vscode.Disposable {
     }
   }
 
-  async start(target: JobTarget, spec: JobSpec, python?: string): Promise<JobRecord> {
+  async start(target: JobTarget, spec: JobSpec, options: { python?: string; project?: LoadedProject } = {}): Promise<JobRecord> {
     const id = newJobId();
-    const handle = await this.runners(target, this.ownStore, { python }).submit(spec, id);
+    const handle = await this.runners(target, this.ownStore, options).submit(spec, id);
     this.track(handle, this.ownStore);
     this.log.info(`job ${id} started on ${target}: ${spec.script} ${JSON.stringify(spec.params)}`);
     return handle.record;

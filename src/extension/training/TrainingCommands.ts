@@ -87,7 +87,7 @@ async function run(deps: Deps, target: JobTarget, script?: vscode.Uri): Promise<
       target === 'local'
         ? resolvePython({ selected: await selectedPython(vscode.Uri.file(project.dir), deps.log), configured: project.pipeline.training?.python, projectDir: project.dir })
         : undefined;
-    const record = await deps.jobs.start(target, spec, python);
+    const record = await deps.jobs.start(target, spec, { python, project });
     await showJobLogs(record, true);
     void deps.jobs.whenDone(record.id)?.then(async (final) => {
       const text = `Training ${final.spec.script} on ${final.target}: ${final.status.toLowerCase()}${final.message ? ` (${final.message})` : ''}.`;
@@ -171,7 +171,13 @@ export function registerTrainingCommands(deps: Deps): vscode.Disposable[] {
     reg('slipway.jobs.rerun', async (arg?: unknown) => {
       const r = await pickJob(arg, () => true, 'Run a job again');
       if (!r || !(await requireTrust())) return undefined;
-      const record = await deps.jobs.start(r.target, r.spec, r.target === 'local' ? await selectedPython(vscode.Uri.file(r.spec.projectDir), deps.log) : undefined);
+      const project = await activeProject(deps);
+      if (!project) return undefined;
+      const python =
+        r.target === 'local'
+          ? resolvePython({ selected: await selectedPython(vscode.Uri.file(r.spec.projectDir), deps.log), configured: project.pipeline.training?.python, projectDir: r.spec.projectDir })
+          : undefined;
+      const record = await deps.jobs.start(r.target, r.spec, { python, project });
       await showJobLogs(record, true);
       return record;
     }),

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { JobStore } from '../../core/training/jobStore';
 import { LocalRunner } from '../../core/training/local';
+import { loadKube } from '../../core/kube/load';
+import type { LoadedProject } from '../../core/project/loadProject';
 import type { JobTarget, Runner } from '../../core/training/types';
 import type { ProjectStore } from '../project/ProjectStore';
 import { JobLogProvider, JOB_LOG_SCHEME } from './JobLogProvider';
@@ -21,8 +23,9 @@ export async function activateTraining(context: vscode.ExtensionContext, project
     // desktop VS Code's executable is Electron: this makes it behave as plain Node
     env: { ELECTRON_RUN_AS_NODE: '1' },
   };
-  const runners = (target: JobTarget, store: JobStore, options: { python?: string }): Runner => {
+  const runners = (target: JobTarget, store: JobStore, options: { python?: string; project?: LoadedProject }): Runner => {
     if (target === 'local') return new LocalRunner({ store, python: options.python ?? 'python3', supervisor });
+    if (target === 'kubernetes') return new (loadKube().KubernetesRunner)({ store, target: options.project?.pipeline.training?.targets.kubernetes });
     throw new Error(`training on ${target} is not available in this version of Slipway yet`);
   };
   const jobs = new JobsModel(ownStore, runners, log);
