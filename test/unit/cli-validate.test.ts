@@ -1,0 +1,123 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CliIo } from '../../src/cli/io';
+
+let dir: string;
+let runCli: (argv: string[], io: CliIo) => Promise<number>;
+
+const VALID = 'version: 1\nname: demo\ntraining:\n  script: src/train.py\n';
+const WARNING = 'version: 1\nname: demo\ntraining:\n  script: src/train.py\nmonitoring:\n  reference: data/ref.parquet\n';
+const ERRORS = 'version: 1\nname: Demo\nmodel:\n  formt: onnx\n';
+
+before(async () => {
+  // main.ts runs the CLI when it is the main module, which a bundled test file is: give that run
+  // harmless arguments and silence it, then use runCli in-process
+  const [argv, write] = [process.argv, process.stdout.write];
+  process.argv = [argv[0]!, argv[1]!, '--version'];
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    ({ runCli } = await import('../../src/cli/main.js'));
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.stdout.write = write;
+    process.argv = argv;
+    process.exitCode = undefined;
+  }
+  dir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
+  for (const [name, text] of Object.entries({ ok: VALID, warn: WARNING, bad: ERRORS, empty: undefined })) {
+    mkdirSync(join(dir, name, 'src'), { recursive: true });
+    writeFileSync(join(dir, name, 'src/train.py'), '');
+    if (text !== undefined) writeFileSync(join(dir, name, 'slipway.yaml'), text);
+  }
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[], cwd = dir) {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    cwd,
+    env: {},
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    interactive: false,
+    ask: async () => undefined,
+  };
+  const code = await runCli(['validate', ...args], io);
+  return { code, out, err };
+}
+
+test('no file argument: the slipway.yaml of the current folder; exit 0 when clean', async () => {
+  const r = await run([], join(dir, 'ok'));
+  assert.equal(r.code, 0);
+  assert.equal(r.out, '');
+  assert.equal(r.err, 'slipway.yaml: ok\n');
+});
+
+test('text output is file:line:col: severity code message; errors exit 1', async () => {
+  const r = await run(['bad/slipway.yaml']);
+  assert.equal(r.code, 1);
+  const lines = r.out.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^bad\/slipway\.yaml:2:7: error bad-name name 'Demo' is not a DNS-1123 label/);
+  assert.equal(lines[1], "bad/slipway.yaml:4:3: error unknown-key unknown key 'formt' in model; did you mean 'format'?");
+  assert.equal(r.err, 'bad/slipway.yaml: 2 errors, 0 warnings\n');
+});
+
+test('warnings alone exit 0', async () => {
+  const r = await run(['warn']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^warn\/slipway\.yaml:6:14: warning file-not-found monitoring\.reference: 'data\/ref\.parquet' does not exist/);
+});
+
+test('--format json: 1-based positions for every file', async () => {
+  const r = await run(['--format', 'json', 'ok/slipway.yaml', 'bad/slipway.yaml']);
+  assert.equal(r.code, 1);
+  const problems = JSON.parse(r.out) as Record<string, unknown>[];
+  assert.deepEqual(problems[1], {
+    file: 'bad/slipway.yaml',
+    line: 4,
+    column: 3,
+    endLine: 4,
+    endColumn: 8,
+    severity: 'error',
+    code: 'unknown-key',
+    message: "unknown key 'formt' in model; did you mean 'format'?",
+  });
+  assert.equal(problems.length, 2);
+  assert.equal(r.err, '');
+  const clean = await run(['--format=json'], join(dir, 'ok'));
+  assert.deepEqual(JSON.parse(clean.out), []);
+  assert.equal(clean.code, 0);
+});
+
+test('usage and I/O errors exit 2', async () => {
+  assert.equal((await run(['--format', 'xml'])).code, 2);
+  assert.equal((await run(['--bogus'])).code, 2);
+  const missing = await run(['nope.yaml']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /nope\.yaml: no such file/);
+  const none = await run([], join(dir, 'empty'));
+  assert.equal(none.code, 2);
+  assert.match(none.err, /no slipway\.yaml in/);
+  // a missing file among good ones still exits 2, after checking the others
+  const mixed = await run(['bad', 'nope.yaml']);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.out, /unknown-key/);
+});
+
+test('the built CLI exits 0, 1 and 2', () => {
+  const cli = resolve('out/cli.js');
+  const exec = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, 'validate', ...args], { cwd, encoding: 'utf8' });
+  assert.equal(exec([], join(dir, 'ok')).status, 0);
+  const bad = exec(['slipway.yaml', '--format', 'json'], join(dir, 'bad'));
+  assert.equal(bad.status, 1);
+  assert.equal((JSON.parse(bad.stdout) as unknown[]).length, 2);
+  assert.equal(exec([], join(dir, 'empty')).status, 2);
+  assert.equal(exec(['--format', 'yaml'], dir).status, 2);
+});
