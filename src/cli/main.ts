@@ -1,11 +1,14 @@
 import { createInterface } from 'node:readline/promises';
 import { EXIT, UsageError, type CliCommand, type CliIo } from './io';
 import { initCommand } from './commands/init';
+import { validateCommand } from './commands/validate';
+import { trainCommand } from './commands/train';
+import { jobsCommand } from './commands/jobs';
 
 declare const SLIPWAY_VERSION: string | undefined;
 
 /** Every command of the CLI; each lives in its own file under commands/. */
-export const COMMANDS: readonly CliCommand[] = [initCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, jobsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -71,7 +74,8 @@ function processIo(): CliIo {
   };
 }
 
-if (require.main === module) {
+// not when bundled into a test file, where require.main is the test itself
+if (require.main === module && !/\.test\.js$/.test(require.main.filename)) {
   runCli(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;

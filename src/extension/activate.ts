@@ -4,6 +4,7 @@ import { ProjectStatusBar } from './project/ProjectStatusBar';
 import { registerProjectCommands } from './project/ProjectCommands';
 import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
+import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
 import type { JobsModel } from './training/JobsModel';
 
 /** What the extension hands to other extensions and to its integration tests. */
@@ -21,6 +22,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   const projects = new ProjectStore(log);
   context.subscriptions.push(projects, new ProjectStatusBar(projects), registerInitCommand(log), ...registerProjectCommands(projects, log));
 
+  // the language server checks pipeline files as they are typed; a failure to start it must not take the rest down
+  startPipelineLanguageClient(context, log).then(
+    (client) => context.subscriptions.push({ dispose: () => void client.stop() }),
+    (e) => log.error(`the pipeline language server did not start: ${(e as Error).message}`),
+  );
   await projects.refresh();
   const jobs = await activateTraining(context, projects, log);
   return { projects, jobs };

@@ -8,6 +8,7 @@ let loaded: Kube | undefined;
 export function loadKube(): Kube {
   // a computed path: esbuild leaves this require alone, so the client stays out of the main bundle
   const path = join(__dirname, 'kube.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   loaded ??= require(path) as Kube;
   return loaded;
 }

@@ -18,8 +18,7 @@ export async function startPipelineLanguageClient(context: vscode.ExtensionConte
   const clientOptions: LanguageClientOptions = {
     documentSelector: PIPELINE_SELECTOR,
     outputChannel: log,
-    // files a pipeline points at (scripts, notebooks, data): their creation or deletion changes diagnostics
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{py,ipynb,parquet,csv,jsonl,json,yaml,yml}') },
+    // the server watches the files a pipeline points at itself (dynamic registration of **/*)
     diagnosticCollectionName: 'slipway',
   };
   const client = new LanguageClient('slipway.pipeline', 'Slipway Pipeline', serverOptions, clientOptions);
