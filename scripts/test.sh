@@ -17,6 +17,22 @@ slipway_ensure_python || { slipway_log "could not create the Python venv"; exit 
 slipway_ensure_node_modules || exit 2
 node --version >&2
 
+# A real Docker Engine and Kubernetes for the tests that need them (first run builds the
+# Kubernetes binaries from Debian's source package, ~9 min; later runs start it in ~25 s).
+# SLIPWAY_NO_K8S=1 skips it on machines that cannot run it (those tests then say they skipped).
+if [ "${SLIPWAY_NO_K8S:-}" != 1 ]; then
+  phase "local Docker Engine + Kubernetes (test/k8s/local-cluster.sh)"
+  export SLIPWAY_K8S_BASE=${SLIPWAY_K8S_BASE:-/tmp/slipway-k8s-$$}
+  trap 'BASE=$SLIPWAY_K8S_BASE bash test/k8s/local-cluster.sh down >/dev/null 2>&1; rm -rf "$SLIPWAY_K8S_BASE"' EXIT
+  if BASE=$SLIPWAY_K8S_BASE bash test/k8s/local-cluster.sh up >"$SLIPWAY_CACHE/local-cluster.log" 2>&1; then
+    export SLIPWAY_KUBECONFIG=$SLIPWAY_K8S_BASE/kubeconfig DOCKER_HOST=unix://$SLIPWAY_K8S_BASE/docker.sock
+  else
+    tail -20 "$SLIPWAY_CACHE/local-cluster.log" >&2
+    slipway_log "could not start the local cluster (log: $SLIPWAY_CACHE/local-cluster.log); SLIPWAY_NO_K8S=1 runs without it"
+    exit 2
+  fi
+fi
+
 rm -rf test-results && mkdir -p test-results
 LAYERS=${SLIPWAY_LAYERS:-checks unit integration e2e}
 status=0

@@ -21,7 +21,11 @@ writeFileSync(results, JSON.stringify({ passed: 0, failed: 1, skipped: 0, failur
 const server = await startCodeServer(run, {
   smokeTestDriver: true,
   // the extension host inherits code-server's environment: this is how the suite learns where things are
-  extraEnv: { SLIPWAY_TEST_RESULTS: results, SLIPWAY_TEST_WORKSPACE: workspace, SLIPWAY_REPO: root, SLIPWAY_TEST_GREP: process.argv[2] || '' },
+  extraEnv: {
+    SLIPWAY_TEST_RESULTS: results, SLIPWAY_TEST_WORKSPACE: workspace, SLIPWAY_REPO: root, SLIPWAY_TEST_GREP: process.argv[2] || '',
+    // the cluster npm test started, as the user's kubeconfig
+    ...(process.env.SLIPWAY_KUBECONFIG ? { KUBECONFIG: process.env.SLIPWAY_KUBECONFIG } : {}),
+  },
 });
 const payload = [
   ['extensionDevelopmentPath', server.remote(root)],

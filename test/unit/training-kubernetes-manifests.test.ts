@@ -17,7 +17,7 @@ test('a training Job: image, command without a shell, env, resources, labels', (
   assert.equal(m.metadata.labels['app.kubernetes.io/managed-by'], 'slipway');
   assert.equal(m.spec.backoffLimit, 0);
   const c = m.spec.template.spec.containers[0];
-  assert.deepEqual(c.command, ['python', 'src/train.py', '--n', '3', '--evil', '$(rm -rf /)']);
+  assert.deepEqual(c.command, ['python3', 'src/train.py', '--n', '3', '--evil', '$(rm -rf /)']);
   assert.equal(c.image, 'registry.local/churn-train:1.0');
   assert.equal(c.imagePullPolicy, 'IfNotPresent');
   assert.deepEqual(c.resources, { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } });
@@ -49,7 +49,7 @@ test('training.schedule renders a CronJob at the API version the cluster serves'
     assert.equal(m.spec.schedule, '0 3 * * 1');
     assert.equal(m.spec.concurrencyPolicy, 'Forbid');
     assert.equal(m.metadata.name, 'slipway-churn-retrain');
-    assert.deepEqual(m.spec.jobTemplate.spec.template.spec.containers[0].command.slice(0, 2), ['python', 'src/train.py']);
+    assert.deepEqual(m.spec.jobTemplate.spec.template.spec.containers[0].command.slice(0, 2), ['python3', 'src/train.py']);
   }
 });
 

@@ -40,6 +40,7 @@ export class KubernetesRunner implements Runner {
       submittedAt: new Date().toISOString(),
       external: { context: kc.getCurrentContext(), namespace: target.namespace, name: manifest.metadata!.name! },
     };
+    await this.options.store.save(record);
     await writeFile(this.options.store.logPath(id), `# Kubernetes Job ${target.namespace}/${manifest.metadata!.name} (context ${kc.getCurrentContext()}, image ${target.image})\n`);
     try {
       await kc.makeApiClient(k8s.BatchV1Api).createNamespacedJob({ namespace: target.namespace, body: manifest });

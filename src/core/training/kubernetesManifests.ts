@@ -28,7 +28,7 @@ function resources(r: KubernetesTarget['resources']): Record<string, unknown> | 
 
 /**
  * The pod template that runs training: the image of training.targets.kubernetes, which holds the
- * project at its working directory, running `python <script> --k v ...` (no shell).
+ * project at its working directory, running `python3 <script> --k v ...` (no shell).
  */
 export function trainingPodSpec(spec: JobSpec, target: KubernetesTarget, jobId: string): Record<string, unknown> {
   const env = jobEnv(spec, jobId);
@@ -41,7 +41,8 @@ export function trainingPodSpec(spec: JobSpec, target: KubernetesTarget, jobId: 
         image: target.image,
         // a tag other than latest is used from the node when present, like a local image
         imagePullPolicy: /:latest$|^[^:]+$/.test(target.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent',
-        command: ['python', spec.script, ...paramsToArgs(spec.params)],
+        // python3: every Python image has it (python:3.x, Debian's, conda), not all have `python`
+        command: ['python3', spec.script, ...paramsToArgs(spec.params)],
         env: Object.entries(env).map(([name, value]) => ({ name, value })),
         ...(res ? { resources: res } : {}),
       },

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { eventually, slipway, workspaceRoot } from './util';
 
@@ -66,6 +68,28 @@ describe('Training: CodeLens, local jobs, the Jobs view and notebooks', function
     assert.match(text, /--n_estimators 100/);
     assert.ok(existsSync(vscode.Uri.joinPath(workspaceRoot(), 'artifacts/model/model.onnx').fsPath));
     await vscode.commands.executeCommand('slipway.jobs.focus');
+  });
+
+  it('runs a Kubernetes Job from a local image; its logs reach the Jobs view', async function () {
+    if (!process.env.KUBECONFIG) return this.skip(); // npm test starts a cluster and sets it
+    this.timeout(240_000);
+    execFileSync('docker', ['build', '-q', '-t', 'slipway-test/train:1', join(process.env.SLIPWAY_REPO!, 'test/k8s/train-image')], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
+    const doc = parseDocument(readFileSync(pipelinePath, 'utf8'));
+    doc.setIn(['training', 'targets', 'kubernetes'], doc.createNode({ namespace: 'default', image: 'slipway-test/train:1', resources: { cpu: '100m', memory: '64Mi' } }));
+    writeFileSync(pipelinePath, doc.toString());
+    const api = await slipway();
+    const record = (await vscode.commands.executeCommand('slipway.training.runKubernetes')) as { id: string } | undefined;
+    assert.ok(record, 'the command started a job');
+    assert.equal(api.jobs.get(record.id)?.target, 'kubernetes');
+    const final = await api.jobs.whenDone(record.id);
+    assert.equal(final?.status, 'SUCCEEDED', final?.message);
+    const text = await eventually(async () => {
+      const t = (await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'slipway-job', path: `/${record.id}/train.py.log` }))).getText();
+      return /val_auc/.test(t) && /SUCCEEDED/.test(t) ? t : undefined;
+    }, 'the pod logs in the job document');
+    assert.match(text, new RegExp(`job ${record.id}`));
   });
 
   it('converts the notebook into a parametrized script and points training.script at it', async () => {
