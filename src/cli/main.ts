@@ -4,11 +4,14 @@ import { initCommand } from './commands/init';
 import { validateCommand } from './commands/validate';
 import { trainCommand } from './commands/train';
 import { jobsCommand } from './commands/jobs';
+import { scheduleCommand } from './commands/schedule';
+import { runsCommand } from './commands/runs';
+import { modelsCommand } from './commands/models';
 
 declare const SLIPWAY_VERSION: string | undefined;
 
 /** Every command of the CLI; each lives in its own file under commands/. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, jobsCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, jobsCommand, scheduleCommand, runsCommand, modelsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -89,3 +89,16 @@ test('usage errors exit 2 with a message', { skip: !existsSync(CLI) && 'build fi
     rmSync(empty, { recursive: true, force: true });
   }
 });
+
+test('slipway schedule renders training.schedule as a CronJob', { skip: !existsSync(CLI) && 'build first' }, () => {
+  const r = cli(['schedule', '--format', 'json', '--api-version', 'batch/v1beta1'], resolve('examples/churn'));
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(r.out);
+  assert.equal(m.apiVersion, 'batch/v1beta1');
+  assert.equal(m.spec.schedule, '0 3 * * 1');
+  assert.equal(m.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.local/churn-train:1.0');
+  const yaml = cli(['schedule'], resolve('examples/churn'));
+  assert.match(yaml.out, /^kind: CronJob$/m);
+  assert.doesNotMatch(yaml.out, /&a1|\*a1/, 'plain YAML, no anchors');
+  assert.equal(cli(['schedule', '--api-version', 'v9'], resolve('examples/churn')).code, 2);
+});

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { loadProject, type LoadedProject } from '../../core/project/loadProject';
 import { jobSpecFromPipeline, targetProblem } from '../../core/training/spec';
 import { resolvePython } from '../../core/training/local';
+import { loadKube } from '../../core/kube/load';
 import { isFinal, jobEnv, paramsToArgs, type JobRecord, type JobSpec, type JobTarget } from '../../core/training/types';
 import type { ProjectStore } from '../project/ProjectStore';
 import { selectedPython } from '../python';
@@ -160,6 +161,30 @@ export function registerTrainingCommands(deps: Deps): vscode.Disposable[] {
     reg('slipway.training.runRay', (uri?: vscode.Uri) => run(deps, 'ray', uri instanceof vscode.Uri ? uri : undefined)),
     reg('slipway.training.runKubernetes', (uri?: vscode.Uri) => run(deps, 'kubernetes', uri instanceof vscode.Uri ? uri : undefined)),
     reg('slipway.training.debug', (uri?: vscode.Uri) => debug(deps, uri instanceof vscode.Uri ? uri : undefined)),
+    reg('slipway.training.applySchedule', async () => {
+      if (!(await requireTrust())) return undefined;
+      const project = await activeProject(deps);
+      if (!project) return undefined;
+      const schedule = project.pipeline.training?.schedule;
+      const problem = !schedule ? 'slipway.yaml has no training.schedule: add a 5-field cron such as "0 3 * * 1".' : targetProblem(project.pipeline, 'kubernetes');
+      if (problem) {
+        void vscode.window.showWarningMessage(problem);
+        return undefined;
+      }
+      const target = project.pipeline.training!.targets.kubernetes!;
+      try {
+        const manifest = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Applying the retraining CronJob…' }, () =>
+          loadKube().applyTrainingSchedule(jobSpecFromPipeline(project.pipeline, project.dir, { trackingUri: process.env.MLFLOW_TRACKING_URI }), target, schedule!),
+        );
+        const name = (manifest.metadata as { name: string }).name;
+        deps.log.info(`applied CronJob ${target.namespace}/${name} (${manifest.apiVersion}) schedule "${schedule}"`);
+        void vscode.window.showInformationMessage(`Retraining scheduled: CronJob ${target.namespace}/${name} runs "${schedule}" (UTC).`);
+        return manifest;
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Slipway could not apply the schedule: ${(e as Error).message}`);
+        return undefined;
+      }
+    }),
     reg('slipway.jobs.showLogs', async (arg?: unknown) => {
       const r = await pickJob(arg, () => true, 'Show the logs of a job');
       if (r) await showJobLogs(r);
