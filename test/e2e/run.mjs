@@ -5,6 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CODE_SERVER, checkPrerequisites, launchBrowser, runDir, startCodeServer } from '../harness/vscode.mjs';
+import { createRequire } from 'node:module';
+
+const { parseDocument } = createRequire(import.meta.url)('yaml');
 
 const root = resolve(import.meta.dirname, '../..');
 const shots = join(root, 'test-results/e2e');
@@ -26,6 +29,12 @@ console.log(t(), 'installed into code-server');
 // a copy of the example, in a folder named like it, so the UI can write without touching the repo
 const workspace = join(run.dir, 'churn');
 cpSync(process.env.SLIPWAY_TEST_EXAMPLE || join(root, 'examples/churn'), workspace, { recursive: true, filter: (s) => !/(^|\/)(artifacts|mlruns|logs|__pycache__)(\/|$)/.test(s) });
+// no Python extension in this VS Code: training.python names the interpreter that has scikit-learn
+if (process.env.SLIPWAY_PYTHON) {
+  const doc = parseDocument(readFileSync(join(workspace, 'slipway.yaml'), 'utf8'));
+  doc.setIn(['training', 'python'], process.env.SLIPWAY_PYTHON);
+  writeFileSync(join(workspace, 'slipway.yaml'), doc.toString());
+}
 const pipelineBefore = readFileSync(join(workspace, 'slipway.yaml'), 'utf8');
 
 const server = await startCodeServer(run);
@@ -67,8 +76,11 @@ const palette = async (command) => {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 15_000 });
   await input.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  // click the row whose label is exactly the command: fuzzy matching may rank another first
+  const exact = new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
 };
 
 const VIEWS = ['Experiments', 'Models', 'Features', 'Jobs', 'Deployments'];
@@ -137,6 +149,60 @@ await step('Slipway: Show Log opens the Slipway output channel', async () => {
   await palette('Slipway: Show Log');
   await page.locator('.output-view, .panel', { hasText: 'active project: slipway.yaml (churn)' }).first().waitFor({ timeout: 20_000 });
   await shot('log');
+});
+
+const openFile = async (name) => {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(name); // without the '>' the palette searches files
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name.split('/').pop() }).waitFor({ timeout: 15_000 });
+};
+
+await step('the language server flags a broken slipway.yaml in the Problems view', async () => {
+  await openFile('slipway.yaml');
+  const line = page.locator('.view-line', { hasText: 'ttl: 30d' }).first();
+  await line.waitFor({ timeout: 15_000 });
+  await line.click();
+  await page.keyboard.press('End');
+  // the line ends with a comment on some views: put the cursor right after "30d"
+  const text = await line.innerText();
+  const tail = text.length - (text.indexOf('30d') + 3);
+  for (let i = 0; i < tail; i++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type('ays');
+  await palette('Problems: Focus on Problems View');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: '30days' }).first().waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(300);
+  await shot('problems');
+  // put it back as a user would (the editor may have auto-saved the broken value)
+  await page.locator('.view-line span', { hasText: /^30days$/ }).first().dblclick();
+  await page.keyboard.type('30d');
+  await palette('File: Save');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: '30days' }).first().waitFor({ state: 'detached', timeout: 20_000 });
+});
+
+await step('Run locally from the CodeLens on train.py adds a job that succeeds in the Jobs view', async () => {
+  if (!process.env.SLIPWAY_PYTHON) throw new Error('SLIPWAY_PYTHON is not set: run through npm test');
+  await openFile('src/train.py');
+  // the lens sits on the __main__ guard, at the end of the script
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  const lens = page.locator('.codelens-decoration a', { hasText: 'Run locally' }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  await shot('codelens');
+  await lens.click();
+  // the log editor opens beside; bring the Slipway side bar back if the editor took the space
+  if (!(await page.locator('.pane-header', { hasText: 'Jobs' }).first().isVisible())) await page.locator('.activitybar [aria-label^="Slipway"]').first().click();
+  const job = page.locator('.monaco-list-row', { hasText: 'train.py · local' }).first();
+  await job.waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-list-row', { hasText: 'succeeded' }).first().waitFor({ timeout: 120_000 });
+  await page.locator('.view-line', { hasText: 'val_auc' }).first().waitFor({ timeout: 20_000 });
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(500);
+  await shot('jobs');
 });
 
 await browser.close().catch(() => {});
