@@ -63,6 +63,8 @@ if (!production) {
     outbase: 'test/unit',
     external: [...node.external, 'mocha'],
   });
+  // test servers the VS Code layers start as processes
+  builds.push({ ...node, entryPoints: { 'mlflow-standin': 'test/support/mlflow-standin-main.ts' }, outdir: 'out/test/support' });
   builds.push({
     ...node,
     entryPoints: [...find('test/integration/suite', /\.ts$/)],

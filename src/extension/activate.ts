@@ -4,6 +4,9 @@ import { ProjectStatusBar } from './project/ProjectStatusBar';
 import { registerProjectCommands } from './project/ProjectCommands';
 import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
+import { activateTracking } from './tracking';
+import type { TrackingConnection } from './tracking/TrackingConnection';
+import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
 import type { JobsModel } from './training/JobsModel';
 
@@ -11,6 +14,8 @@ import type { JobsModel } from './training/JobsModel';
 export interface SlipwayApi {
   readonly projects: Pick<ProjectStore, 'active' | 'all' | 'refresh' | 'onDidChange'>;
   readonly jobs: Pick<JobsModel, 'all' | 'get' | 'whenDone' | 'onDidChange'>;
+  readonly tracking: Pick<TrackingConnection, 'state' | 'onDidChange' | 'refresh' | 'configured'>;
+  readonly experiments: Pick<ExperimentsTreeProvider, 'loadedRuns' | 'getChildren' | 'refresh'>;
 }
 
 /** The composition root: builds the services once and hands them to views and commands. */
@@ -29,7 +34,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   );
   await projects.refresh();
   const jobs = await activateTraining(context, projects, log);
-  return { projects, jobs };
+  const { tracking, experiments } = await activateTracking(context, projects, log);
+  return { projects, jobs, tracking, experiments };
 }
 
 export function deactivate(): void {}

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startMlflowStandin } from '../harness/mlflow.mjs';
 import { CODE_SERVER, checkPrerequisites, launchBrowser, runDir, startCodeServer } from '../harness/vscode.mjs';
 import { createRequire } from 'node:module';
 
@@ -34,6 +35,14 @@ if (process.env.SLIPWAY_PYTHON) {
   const doc = parseDocument(readFileSync(join(workspace, 'slipway.yaml'), 'utf8'));
   doc.setIn(['training', 'python'], process.env.SLIPWAY_PYTHON);
   writeFileSync(join(workspace, 'slipway.yaml'), doc.toString());
+}
+// a live MLflow for the Experiments and Models views: the stand-in checked against real recordings
+const mlflow = await startMlflowStandin(root);
+{
+  const file = join(workspace, 'slipway.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.setIn(['tracking', 'uri'], mlflow.url);
+  writeFileSync(file, doc.toString());
 }
 const pipelineBefore = readFileSync(join(workspace, 'slipway.yaml'), 'utf8');
 
@@ -104,23 +113,42 @@ await step('each view shows its welcome content', async () => {
     const header = page.locator('.pane-header', { hasText: v }).first();
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   }
-  for (const text of ['MLflow experiments and runs', 'model versions', 'feature views', 'Training jobs', 'Kubernetes and KServe']) {
+  for (const text of ['feature views', 'Training jobs', 'Kubernetes and KServe']) {
     await page.locator('.welcome-view-content', { hasText: text }).first().waitFor({ timeout: 30_000 });
   }
+  // Experiments and Models fill from the (stand-in) MLflow server of tracking.uri
+  await page.locator('.monaco-list-row', { hasText: 'probe-exp-a' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-list-row', { hasText: 'probe-model' }).first().waitFor({ timeout: 30_000 });
   await page.mouse.move(900, 500);
   await page.waitForTimeout(500);
   await shot('sidebar');
 });
 
-await step('the status bar shows the active project', async () => {
+await step('the status bar shows the active project and that the tracking server answers', async () => {
   await page.locator('.statusbar-item', { hasText: 'churn' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.statusbar-item', { hasText: new URL(mlflow.url).host }).first().waitFor({ timeout: 30_000 });
+});
+
+await step('a run opens in a panel with its metric history charts and parameters', async () => {
+  await page.locator('.monaco-list-row', { hasText: 'probe-exp-a' }).first().click();
+  const run = page.locator('.monaco-list-row', { hasText: 'run-1-parent' }).first();
+  await run.waitFor({ timeout: 30_000 });
+  await run.hover();
+  await run.locator('.action-label[aria-label="Open Run"]').click();
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('h1', { hasText: 'Run run-1-parent' }).waitFor({ timeout: 30_000 });
+  await frame.locator('.chart canvas').first().waitFor({ timeout: 30_000 });
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(800);
+  await shot('run-panel');
+  await palette('View: Close All Editors');
 });
 
 await step('a welcome link opens slipway.yaml at its section', async () => {
-  await page.locator('.welcome-view-content a', { hasText: 'Edit Tracking Settings' }).first().click();
+  await page.locator('.welcome-view-content a', { hasText: 'Edit Feature Definitions' }).first().click();
   await page.locator('.tab', { hasText: 'slipway.yaml' }).first().waitFor({ timeout: 30_000 });
-  await page.locator('.view-line', { hasText: 'tracking:' }).first().waitFor({ timeout: 10_000 });
-  await shot('reveal-tracking');
+  await page.locator('.view-line', { hasText: 'features:' }).first().waitFor({ timeout: 10_000 });
+  await shot('reveal-features');
 });
 
 await step('Slipway: New Project asks for a name, then asks before overwriting, and keeps the files', async () => {
@@ -207,6 +235,7 @@ await step('Run locally from the CodeLens on train.py adds a job that succeeds i
 
 await browser.close().catch(() => {});
 server.stop();
+mlflow.stop();
 writeFileSync(join(root, 'test-results/e2e.json'), JSON.stringify(results));
 console.log(`e2e: ${results.passed} passed, ${results.failed} failed in ${t()}; screenshots in ${shots}`);
 if (results.failed) console.error(`code-server log: ${join(run.dir, 'code-server.log')}`);
