@@ -5,6 +5,7 @@ import { registerProjectCommands } from './project/ProjectCommands';
 import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
 import { activateTracking } from './tracking';
+import { findRunOfJob } from '../core/tracking/index';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -13,7 +14,7 @@ import type { JobsModel } from './training/JobsModel';
 /** What the extension hands to other extensions and to its integration tests. */
 export interface SlipwayApi {
   readonly projects: Pick<ProjectStore, 'active' | 'all' | 'refresh' | 'onDidChange'>;
-  readonly jobs: Pick<JobsModel, 'all' | 'get' | 'whenDone' | 'onDidChange'>;
+  readonly jobs: Pick<JobsModel, 'all' | 'get' | 'whenDone' | 'onDidChange' | 'linkRun'>;
   readonly tracking: Pick<TrackingConnection, 'state' | 'onDidChange' | 'refresh' | 'configured'>;
   readonly experiments: Pick<ExperimentsTreeProvider, 'loadedRuns' | 'getChildren' | 'refresh'>;
 }
@@ -35,6 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   await projects.refresh();
   const jobs = await activateTraining(context, projects, log);
   const { tracking, experiments } = await activateTracking(context, projects, log);
+  // a finished job links to the MLflow run its script logged (tag slipway.job)
+  jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
   return { projects, jobs, tracking, experiments };
 }
 

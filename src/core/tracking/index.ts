@@ -14,4 +14,5 @@ export { cleanArtifactPath, safeDestination, proxyPathOf, type DownloadedFile, t
 export { followPages, collect } from './paging';
 export { readPipelineTrackingSettings, resolveTrackingUri, trackingSettingsFromPipelineText, type PipelineTrackingSettings } from './settings';
 export { metricValue, wireMetricValue } from './types';
+export { findRunOfJob } from './jobs';
 export type * from './types';

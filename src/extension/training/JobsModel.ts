@@ -25,6 +25,8 @@ export class JobsModel implements vscode.Disposable {
   /** fires with a job id when that job wrote output */
   readonly onDidOutput = this.output.event;
   private stores: JobStore[] = [];
+  /** finds the MLflow run a finished job logged to (set once tracking is known) */
+  linkRun: ((record: JobRecord) => Promise<string | undefined>) | undefined;
 
   constructor(
     private readonly ownStore: JobStore,
@@ -85,7 +87,7 @@ export class JobsModel implements vscode.Disposable {
       if (t) t.record = r;
       this.changed.fire();
     });
-    void handle.done.then((r) => {
+    void handle.done.then(async (r) => {
       const t = this.jobs.get(id);
       if (t) {
         t.record = r;
@@ -94,6 +96,19 @@ export class JobsModel implements vscode.Disposable {
       this.log.info(`job ${id} ended: ${r.status}${r.message ? ` (${r.message})` : ''}`);
       this.changed.fire();
       this.output.fire(id);
+      if (t && !r.mlflowRunId && this.linkRun) {
+        try {
+          const runId = await this.linkRun(r);
+          if (runId) {
+            t.record = { ...r, mlflowRunId: runId };
+            await store.save(t.record);
+            this.log.info(`job ${id} logged MLflow run ${runId}`);
+            this.changed.fire();
+          }
+        } catch (e) {
+          this.log.info(`job ${id}: no MLflow run found (${(e as Error).message})`);
+        }
+      }
     });
     this.changed.fire();
   }

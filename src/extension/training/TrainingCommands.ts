@@ -212,11 +212,11 @@ export function registerTrainingCommands(deps: Deps): vscode.Disposable[] {
     }),
     reg('slipway.jobs.openRun', async (arg?: unknown) => {
       const r = recordOf(arg);
-      if (!r?.mlflowRunId || !r.spec.trackingUri) {
-        void vscode.window.showInformationMessage('This job has no MLflow run yet: the script logs one when mlflow is installed and tracking.uri answers.');
-        return;
+      if (!r?.mlflowRunId) {
+        void vscode.window.showInformationMessage('This job has no MLflow run: the script logs one when mlflow is installed and the tracking server answers.');
+        return undefined;
       }
-      await vscode.env.openExternal(vscode.Uri.parse(`${r.spec.trackingUri.replace(/\/$/, '')}/#/runs/${encodeURIComponent(r.mlflowRunId)}`));
+      return vscode.commands.executeCommand('slipway.experiments.openRun', r.mlflowRunId);
     }),
   ];
 }

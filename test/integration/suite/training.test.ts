@@ -92,6 +92,39 @@ describe('Training: CodeLens, local jobs, the Jobs view and notebooks', function
     assert.match(text, new RegExp(`job ${record.id}`));
   });
 
+  it('links a finished job to the MLflow run its script logged, and opens it', async function () {
+    this.timeout(120_000);
+    const api = await slipway();
+    // a script that logs to MLflow over its REST API with the environment Slipway gives every job
+    const script = vscode.Uri.joinPath(workspaceRoot(), 'src', 'log_run.py');
+    writeFileSync(
+      script.fsPath,
+      `import json, os, urllib.request
+uri, exp, job = os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_EXPERIMENT_NAME"], os.environ["SLIPWAY_JOB_ID"]
+def call(path, body):
+    req = urllib.request.Request(uri + "/api/2.0/mlflow/" + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+try:
+    exp_id = call("experiments/create", {"name": exp})["experiment_id"]
+except Exception:
+    exp_id = json.load(urllib.request.urlopen(uri + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + exp))["experiment"]["experiment_id"]
+run = call("runs/create", {"experiment_id": exp_id, "run_name": "from-job", "tags": [{"key": "slipway.job", "value": job}]})["run"]["info"]["run_id"]
+call("runs/log-metric", {"run_id": run, "key": "val_auc", "value": 0.9, "timestamp": 0, "step": 0})
+print("logged run", run)
+`,
+    );
+    if (!api.jobs.linkRun) throw new Error('the jobs model has no run linker');
+    const record = (await vscode.commands.executeCommand('slipway.training.runLocal', script)) as { id: string };
+    const final = await api.jobs.whenDone(record.id);
+    assert.equal(final?.status, 'SUCCEEDED', final?.message);
+    const linked = await eventually(() => api.jobs.get(record.id)?.mlflowRunId, 'the job to be linked to its MLflow run');
+    const panel = (await vscode.commands.executeCommand('slipway.jobs.openRun', record.id)) as { data?: { runs: { runId: string; metrics: Record<string, unknown> }[] } };
+    const data = await eventually(() => panel?.data, 'the run panel to load');
+    assert.equal(data.runs[0]!.runId, linked);
+    assert.equal(data.runs[0]!.metrics['val_auc'], 0.9);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('converts the notebook into a parametrized script and points training.script at it', async () => {
     const notebook = vscode.Uri.joinPath(workspaceRoot(), 'notebooks', 'explore.ipynb');
     const target = vscode.Uri.joinPath(workspaceRoot(), 'src', 'train_explore.py');
