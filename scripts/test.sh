@@ -13,6 +13,8 @@ phase "setting up (cached in $SLIPWAY_CACHE)"
 slipway_ensure_node || exit 2
 slipway_ensure_chromium || exit 2
 slipway_ensure_vscode || { slipway_log "could not install code-server"; exit 2; }
+# real Ray (without its dashboard) gets a venv of its own; SLIPWAY_PYTHON is the main one
+slipway_ensure_python test/python-requirements-ray.txt && export SLIPWAY_RAY_PYTHON=$SLIPWAY_PYTHON || { slipway_log "could not create the Ray venv"; exit 2; }
 slipway_ensure_python || { slipway_log "could not create the Python venv"; exit 2; }
 slipway_ensure_node_modules || exit 2
 node --version >&2

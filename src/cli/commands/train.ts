@@ -5,6 +5,8 @@ import { projectFor } from '../project';
 import { JobStore } from '../../core/training/jobStore';
 import { LocalRunner, resolvePython } from '../../core/training/local';
 import { loadKube } from '../../core/kube/load';
+import { RayRunner } from '../../core/training/ray/RayRunner';
+import { describeExclusions } from '../../core/training/ray/package';
 import { jobSpecFromPipeline, parseParamOverrides, targetProblem } from '../../core/training/spec';
 import { JOB_TARGETS, newJobId, type JobHandle, type JobRecord, type JobTarget, type Runner } from '../../core/training/types';
 import type { LoadedProject } from '../../core/project/loadProject';
@@ -25,6 +27,13 @@ export function cliRunner(target: JobTarget, project: LoadedProject, io: CliIo, 
     });
   }
   if (target === 'kubernetes') return new (loadKube().KubernetesRunner)({ store, target: project.pipeline.training?.targets.kubernetes });
+  if (target === 'ray') {
+    return new RayRunner({
+      store,
+      target: project.pipeline.training?.targets.ray,
+      onPackage: (p) => io.err(`${p.uploaded ? "uploaded" : "reused"} ${p.uri}: ${p.files} files, ${(p.bytes / 1024).toFixed(0)} KiB${p.excluded.length ? ` (${p.excluded.length} left out: ${describeExclusions(p.excluded)})` : ''}\n`),
+    });
+  }
   throw new UsageError(`the ${target} target is not available in this build of slipway yet`);
 }
 

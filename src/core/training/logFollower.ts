@@ -43,7 +43,15 @@ export class LogFollower {
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.intervalMs);
   }
 
-  private async readMore(): Promise<void> {
+  private reading: Promise<void> = Promise.resolve();
+
+  /** One read at a time: a tick and a drain racing would both read from the same offset. */
+  private readMore(): Promise<void> {
+    this.reading = this.reading.then(() => this.readNow()).catch(() => {});
+    return this.reading;
+  }
+
+  private async readNow(): Promise<void> {
     if (!this.handle) {
       try {
         this.handle = await open(this.path, 'r');

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { JobStore } from '../../core/training/jobStore';
 import { LocalRunner } from '../../core/training/local';
 import { loadKube } from '../../core/kube/load';
+import { RayRunner } from '../../core/training/ray/RayRunner';
+import { describeExclusions } from '../../core/training/ray/package';
 import type { LoadedProject } from '../../core/project/loadProject';
 import type { JobTarget, Runner } from '../../core/training/types';
 import type { ProjectStore } from '../project/ProjectStore';
@@ -26,6 +28,13 @@ export async function activateTraining(context: vscode.ExtensionContext, project
   const runners = (target: JobTarget, store: JobStore, options: { python?: string; project?: LoadedProject }): Runner => {
     if (target === 'local') return new LocalRunner({ store, python: options.python ?? 'python3', supervisor });
     if (target === 'kubernetes') return new (loadKube().KubernetesRunner)({ store, target: options.project?.pipeline.training?.targets.kubernetes });
+    if (target === 'ray') {
+      return new RayRunner({
+        store,
+        target: options.project?.pipeline.training?.targets.ray,
+        onPackage: (p) => log.info(`ray: ${p.uploaded ? "uploaded" : "reused"} ${p.uri} (${p.files} files, ${(p.bytes / 1024).toFixed(0)} KiB)${p.excluded.length ? `; left out: ${describeExclusions(p.excluded)}` : ''}`),
+      });
+    }
     throw new Error(`training on ${target} is not available in this version of Slipway yet`);
   };
   const jobs = new JobsModel(ownStore, runners, log);

@@ -183,8 +183,7 @@ export class RayJobsClient {
    */
   openLogTail(submissionId: string, onText: (text: string) => void, opts: RayCallOptions = {}): Promise<RayLogTail> {
     const endpoint = `GET /api/jobs/${submissionId}/logs/tail (WebSocket)`;
-    const url = this.url(`/api/jobs/${encodeURIComponent(submissionId)}/logs/tail`);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const url = this.logTailUrl(submissionId);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const started = Date.now();
     return new Promise<RayLogTail>((resolve, reject) => {
@@ -248,9 +247,17 @@ export class RayJobsClient {
     });
   }
 
+  /** ws:// (wss:// for an https address) URL of the job's log tail */
+  logTailUrl(submissionId: string): URL {
+    const url = this.url(`/api/jobs/${encodeURIComponent(submissionId)}/logs/tail`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url;
+  }
+
   private url(path: string): URL {
     const url = new URL(this.base.toString());
-    url.pathname = this.base.pathname + path;
+    // a path prefix (a proxy's /ray) is kept; the root's "/" is not doubled
+    url.pathname = this.base.pathname.replace(/\/+$/, '') + path;
     return url;
   }
 
