@@ -6,6 +6,7 @@ import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
 import { activateTracking } from './tracking';
 import { findRunOfJob } from '../core/tracking/index';
+import { ArtifactCredentials } from './artifactCredentials';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -36,6 +37,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   await projects.refresh();
   const jobs = await activateTraining(context, projects, log);
   const { tracking, experiments } = await activateTracking(context, projects, log);
+  const artifactCredentials = new ArtifactCredentials(context.secrets, log);
+  await artifactCredentials.load();
+  context.subscriptions.push(artifactCredentials, vscode.commands.registerCommand('slipway.artifacts.setCredentials', () => artifactCredentials.prompt()));
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
   return { projects, jobs, tracking, experiments };
