@@ -1,0 +1,136 @@
+import { relative, resolve } from 'node:path';
+import { parse } from '../args';
+import { EXIT, UsageError, type CliCommand, type CliIo } from '../io';
+import { projectFor } from '../project';
+import { findPipelineFile, type LoadedProject } from '../../core/project/loadProject';
+import { INFERENCE_LOG_DEFAULTS, SERVING_DEFAULTS, ServingServer, type ModelResolver } from '../../core/serving/index';
+
+declare const SLIPWAY_VERSION: string | undefined;
+
+const DEFAULT_LOG = 'logs/inference'; // serving.log's default in slipway.yaml
+
+function number(value: string | undefined, flag: string, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** slipway serve: the in-process ServingServer until SIGINT/SIGTERM. */
+export function makeServeCommand(deps: { resolver?: ModelResolver } = {}): CliCommand {
+  return {
+    name: 'serve',
+    summary: 'serve an ONNX model over the Open Inference Protocol v2 (KServe v2 REST), with /metrics and the inference table',
+    usage:
+      'slipway serve --model PATH|models:/NAME@ALIAS [--port 8080] [--host 127.0.0.1] [--name NAME] [--log DIR] ' +
+      '[--max-batch 64] [--batch-wait-ms 0] [--threads 1] [--log-max-mb 64] [--file slipway.yaml]',
+    async run(args, io) {
+      const { values, positionals } = parse(args, {
+        model: { type: 'string', short: 'm' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        name: { type: 'string' },
+        log: { type: 'string' },
+        'max-batch': { type: 'string' },
+        'batch-wait-ms': { type: 'string' },
+        threads: { type: 'string' },
+        'log-max-mb': { type: 'string' },
+        file: { type: 'string' },
+      });
+      if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+      if (!values.model) throw new UsageError('--model is required: a .onnx file, a folder with model.onnx and model.json, or models:/NAME@ALIAS');
+      const project = await optionalProject(io, values.file);
+      const port = number(values.port, '--port', { max: 65535 }) ?? project?.pipeline.serving.port ?? SERVING_DEFAULTS.port;
+      const logDir = values.log
+        ? resolve(io.cwd, values.log)
+        : project
+          ? resolve(project.dir, project.pipeline.serving.log)
+          : resolve(io.cwd, DEFAULT_LOG);
+      const name = values.name ?? project?.pipeline.model.name;
+      const logMb = number(values['log-max-mb'], '--log-max-mb', { min: 0.001, max: 1024 * 1024, integer: false });
+      const server = new ServingServer({
+        model: values.model,
+        cwd: io.cwd,
+        ...(name ? { name } : {}),
+        host: values.host ?? SERVING_DEFAULTS.host,
+        port,
+        log: { dir: logDir, maxFileBytes: logMb ? Math.round(logMb * 1024 * 1024) : INFERENCE_LOG_DEFAULTS.maxFileBytes },
+        maxBatch: number(values['max-batch'], '--max-batch', { min: 1, max: 65536 }) ?? SERVING_DEFAULTS.maxBatch,
+        batchWaitMs: number(values['batch-wait-ms'], '--batch-wait-ms', { max: 10_000, integer: false }) ?? SERVING_DEFAULTS.batchWaitMs,
+        threads: number(values.threads, '--threads', { min: 1, max: 256 }) ?? SERVING_DEFAULTS.threads,
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        serverVersion: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
+        onProblem: (m) => io.err(`slipway serve: ${m}\n`),
+      });
+      const stopped = waitForStopSignal(io);
+      let ep;
+      try {
+        ep = await server.start();
+      } catch (e) {
+        stopped.dispose();
+        throw e;
+      }
+      const m = ep.model;
+      const shown = (p: string) => (relative(io.cwd, p).startsWith('..') ? p : relative(io.cwd, p));
+      io.out(
+        [
+          `serving ${m.name} version ${m.version} from ${shown(m.path)}${m.signature.batchable ? '' : ' (no micro-batching: its first dimension is fixed)'}`,
+          `listening on ${ep.url}`,
+          `  infer:    POST ${ep.url}/v2/models/${m.name}/infer`,
+          `  model:    GET  ${ep.url}/v2/models/${m.name}`,
+          `  health:   GET  ${ep.url}/v2/health/ready`,
+          `  metrics:  GET  ${ep.url}/metrics`,
+          `  inference table: ${ep.logFile ? shown(ep.logFile) : 'off'}`,
+          'Ctrl+C stops (the inference table is written out first)',
+          '',
+        ].join('\n'),
+      );
+      const signal = await stopped.signal;
+      io.err(`slipway serve: ${signal}: stopping\n`);
+      await server.stop();
+      stopped.dispose();
+      const written = server.metrics.logRecords.labels(m.name).value;
+      io.err(`slipway serve: stopped; ${written} prediction record(s) written this run\n`);
+      return EXIT.ok;
+    },
+  };
+}
+
+export const serveCommand = makeServeCommand();
+
+/** The project of --file or ./slipway.yaml when there is one: only its serving and model sections are read. */
+async function optionalProject(io: CliIo, file: string | undefined): Promise<LoadedProject | undefined> {
+  if (!file && !findPipelineFile(io.cwd)) return undefined;
+  const project = await projectFor(io.cwd, file, { requireNoErrors: false });
+  if (project.errors.length) {
+    io.err(`slipway serve: ${relative(io.cwd, project.path) || project.path} has ${project.errors.length} error(s) (slipway validate lists them); using its serving settings where valid\n`);
+  }
+  return project;
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForStopSignal(io: CliIo): { signal: Promise<string>; dispose(): void } {
+  let on: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<string>((resolve) => {
+    let seen = false;
+    on = (s) => {
+      if (seen) {
+        io.err(`slipway serve: ${s} again: exiting without waiting\n`);
+        process.exit(EXIT.failed);
+      }
+      seen = true;
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return {
+    signal,
+    dispose: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
