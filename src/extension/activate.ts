@@ -7,6 +7,7 @@ import { activateTraining } from './training';
 import { activateTracking } from './tracking';
 import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
+import { activateServing } from './serving';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -40,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   const artifactCredentials = new ArtifactCredentials(context.secrets, log);
   await artifactCredentials.load();
   context.subscriptions.push(artifactCredentials, vscode.commands.registerCommand('slipway.artifacts.setCredentials', () => artifactCredentials.prompt()));
+  activateServing(context, projects, log);
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
   return { projects, jobs, tracking, experiments };

@@ -13,3 +13,4 @@ export type { InferenceLogOptions, InferenceRecord } from './inferenceLog';
 export { ServingMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics';
 export { ServingServer, SERVING_DEFAULTS } from './server';
 export type { Enricher, ServingOptions, ServingEndpoint, ServedModel } from './server';
+export { sampleInferRequest, type RowReader } from './sample';

@@ -1,0 +1,150 @@
+import * as vscode from 'vscode';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadProject, type LoadedProject } from '../../core/project/loadProject';
+import type { ServingEndpoint, ServingServer as ServingServerType } from '../../core/serving/index';
+import type { ProjectStore } from '../project/ProjectStore';
+import { requireTrust } from '../training/TrainingCommands';
+import { TryPanel } from './TryPanel';
+
+type Serving = typeof import('../../core/serving/index');
+// onnxruntime is native and heavy: loaded when a model is first served or tried
+let servingModule: Serving | undefined;
+const serving = async (): Promise<Serving> => (servingModule ??= await import('../../core/serving/index.js'));
+
+/** A row of the reference data, read with DuckDB, for the Try panel's first request. */
+async function readRow(path: string, columns: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    const quoted = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+    const reader = /\.csv$/i.test(path) ? 'read_csv_auto' : /\.jsonl?$/i.test(path) ? 'read_json_auto' : 'read_parquet';
+    const result = await con.runAndReadAll(`SELECT ${quoted} FROM ${reader}('${path.replace(/'/g, "''")}') LIMIT 1`);
+    return result.getRowObjects()[0] as Record<string, unknown> | undefined;
+  } finally {
+    con.closeSync();
+  }
+}
+
+/** The model file to serve: the argument, else the project's trained model (artifacts/model), else asked. */
+async function pickModel(arg: unknown, project: LoadedProject | undefined): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  if (typeof arg === 'string') return arg;
+  const candidates = project ? [join(project.dir, 'artifacts', 'model', 'model.onnx'), join(resolve(project.dir, project.pipeline.artifacts.uri), 'model', 'model.onnx')] : [];
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  const picked = await vscode.window.showOpenDialog({ filters: { 'ONNX model': ['onnx'] }, title: 'Choose a model to serve (train one first: Run Training Locally)' });
+  return picked?.[0]?.fsPath;
+}
+
+/** `Slipway: Serve Locally`, `Try Model`, `Stop Serving`: the serving runtime in the editor. */
+export function activateServing(context: vscode.ExtensionContext, projects: ProjectStore, log: vscode.LogOutputChannel) {
+  let server: ServingServerType | undefined;
+  let endpoint: ServingEndpoint | undefined;
+  let features: readonly string[] | undefined;
+  let modelPath: string | undefined;
+  const item = vscode.window.createStatusBarItem('slipway.serving', vscode.StatusBarAlignment.Left, 8);
+  item.name = 'Slipway Serving';
+  const project = async () => (projects.active ? loadProject(projects.active.uri.fsPath).catch(() => undefined) : undefined);
+
+  const sampleFor = async (path: string, p: LoadedProject | undefined) => {
+    const s = await serving();
+    const description = await s.describeModel(path);
+    const reference = p?.pipeline.monitoring?.reference ? resolve(p.dir, p.pipeline.monitoring.reference) : undefined;
+    const sample = await s.sampleInferRequest(description, reference, readRow);
+    return { description, sample };
+  };
+
+  const stop = async () => {
+    if (!server) return;
+    await server.stop();
+    log.info(`stopped serving ${endpoint?.model.name} on ${endpoint?.url}`);
+    server = undefined;
+    endpoint = undefined;
+    item.hide();
+  };
+
+  const serveLocally = async (arg?: unknown): Promise<ServingEndpoint | undefined> => {
+    if (!(await requireTrust())) return undefined;
+    const p = await project();
+    const path = await pickModel(arg, p);
+    if (!path) return undefined;
+    await stop();
+    const s = await serving();
+    const logDir = p ? resolve(p.dir, p.pipeline.serving.log) : join(dirname(path), 'logs', 'inference');
+    const options = {
+      model: statSync(path).isDirectory() ? path : path,
+      ...(p ? { name: p.pipeline.model.name, cwd: p.dir } : {}),
+      log: { dir: logDir },
+      onProblem: (m: string) => log.warn(`serving: ${m}`),
+    };
+    try {
+      server = new s.ServingServer({ ...options, port: p?.pipeline.serving.port ?? 8080 });
+      endpoint = await server.start().catch(async (e: NodeJS.ErrnoException) => {
+        if (!/EADDRINUSE/.test(String(e.code ?? e.message))) throw e;
+        log.warn(`port ${p?.pipeline.serving.port ?? 8080} is busy: serving on a free port instead`);
+        server = new s.ServingServer({ ...options, port: 0 });
+        return server.start();
+      });
+    } catch (e) {
+      server = undefined;
+      void vscode.window.showErrorMessage(`Slipway could not serve ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+    modelPath = path;
+    features = (await s.describeModel(path)).sidecar?.features;
+    log.info(`serving ${endpoint.model.name} v${endpoint.model.version} on ${endpoint.url}; inference table ${endpoint.logFile ?? 'off'}`);
+    item.text = `$(radio-tower) ${endpoint.model.name} :${endpoint.port}`;
+    item.tooltip = `Serving ${endpoint.model.name} (${endpoint.model.version}) at ${endpoint.url}/v2/models/${endpoint.model.name}/infer — click to stop`;
+    item.command = 'slipway.serving.stop';
+    item.show();
+    void vscode.window.showInformationMessage(`Serving ${endpoint.model.name} at ${endpoint.url}/v2/models/${endpoint.model.name}/infer`, 'Try It', 'Copy URL').then(async (pick) => {
+      if (pick === 'Try It') await vscode.commands.executeCommand('slipway.serving.tryModel');
+      if (pick === 'Copy URL') await vscode.env.clipboard.writeText(`${endpoint?.url}/v2/models/${endpoint?.model.name}/infer`);
+    });
+    return endpoint;
+  };
+
+  const tryModel = async (arg?: unknown): Promise<TryPanel | undefined> => {
+    if (!(await requireTrust())) return undefined;
+    const p = await project();
+    // a running local server, unless another model was asked for
+    const asked = arg instanceof vscode.Uri || typeof arg === 'string' ? await pickModel(arg, p) : undefined;
+    if (endpoint && server && (!asked || asked === modelPath)) {
+      const { sample } = await sampleFor(modelPath!, p);
+      const panel = new TryPanel(context.extensionUri, { endpoint: endpoint.url, modelName: endpoint.model.name, ...(features ? { features } : {}), sample });
+      context.subscriptions.push(panel);
+      return panel;
+    }
+    const path = asked ?? (await pickModel(undefined, p));
+    if (!path) return undefined;
+    try {
+      const s = await serving();
+      const { description, sample } = await sampleFor(path, p);
+      // a server of its own, on a free port, without an inference table: stopped with the panel
+      const own = new s.ServingServer({ model: path, port: 0, log: false, ...(p ? { name: p.pipeline.model.name } : {}) });
+      const ep = await own.start();
+      const panel = new TryPanel(context.extensionUri, {
+        endpoint: ep.url,
+        modelName: ep.model.name,
+        ...(description.sidecar?.features ? { features: description.sidecar.features } : {}),
+        sample,
+        onClose: () => void own.stop(),
+      });
+      context.subscriptions.push(panel);
+      return panel;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slipway could not open ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+
+  context.subscriptions.push(
+    item,
+    { dispose: () => void stop() },
+    vscode.commands.registerCommand('slipway.serving.serveLocally', serveLocally),
+    vscode.commands.registerCommand('slipway.serving.tryModel', tryModel),
+    vscode.commands.registerCommand('slipway.serving.stop', stop),
+  );
+}
