@@ -7,5 +7,6 @@ slipway_ensure_node
 slipway_ensure_node_modules
 node esbuild.mjs --production
 out=${1:-slipway-$(node -p 'require("./package.json").version').vsix}
-# the bundles carry their dependencies, so node_modules stays out of the package
-npx vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links -o "$out"
+# the bundles carry their JS dependencies; .vscodeignore lets only the native modules in
+# the native modules shipped (onnxruntime, DuckDB) are the Linux x64 builds
+npx vsce package --target "${SLIPWAY_VSIX_TARGET:-linux-x64}" --allow-missing-repository --no-rewrite-relative-links -o "$out"

@@ -233,6 +233,18 @@ await step('Run locally from the CodeLens on train.py adds a job that succeeds i
   await shot('jobs');
 });
 
+await step('Try Model runs the trained model from the installed .vsix (onnxruntime inside it) and shows outputs and latency', async () => {
+  await palette('Slipway: Try Model…');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('h1', { hasText: 'churn-classifier' }).waitFor({ timeout: 60_000 });
+  await frame.locator('vscode-button#run').click();
+  await frame.locator('#latency', { hasText: 'HTTP 200' }).waitFor({ timeout: 30_000 });
+  await frame.locator('#output', { hasText: 'probabilities' }).waitFor({ timeout: 10_000 });
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(500);
+  await shot('try-model');
+});
+
 await browser.close().catch(() => {});
 server.stop();
 mlflow.stop();
