@@ -4,3 +4,6 @@
  */
 export { KubernetesRunner, applyTrainingSchedule, cronJobApiVersion } from '../training/kubernetes';
 export { loadKubeConfig, kubeError, KubeError, podProblem } from './config';
+// deployment: the cluster client, and the Docker Engine client (dockerode is as heavy: same lazy bundle)
+export { DeployClient, workloadOf, FIELD_MANAGER, type DeployClientOptions, type WatchOptions, type WorkloadRef, type RollbackResult } from '../deploy/rollout';
+export { buildImage, pushImage, buildServeImage, writeServeContext, serveDockerfile, ImageError, type RegistryAuth, type ServeImageOptions, type DockerOptions } from '../deploy/image';
