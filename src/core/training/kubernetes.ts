@@ -142,7 +142,10 @@ export class KubernetesRunner implements Runner {
         const complete = job.status?.conditions?.find((c) => c.type === 'Complete' && c.status === 'True');
         const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
         if (pod && ['Running', 'Succeeded', 'Failed'].includes(pod.status?.phase ?? '')) await startLogs(pod.metadata!.name!);
-        if (complete) return await finish({ status: 'SUCCEEDED', exitCode: 0 });
+        // a short job can go from pending to done between two polls: take its times from the cluster
+        const started = record.startedAt ?? (pod?.status?.startTime ?? job.status?.startTime ? new Date((pod?.status?.startTime ?? job.status?.startTime)!).toISOString() : undefined);
+        if (started && !record.startedAt) record.startedAt = started;
+        if (complete) return await finish({ status: 'SUCCEEDED', exitCode: 0, ...(job.status?.completionTime ? { endedAt: new Date(job.status.completionTime).toISOString() } : {}) });
         if (failed) {
           const term = pod?.status?.containerStatuses?.find((c) => c.name === 'train')?.state?.terminated;
           return await finish({
