@@ -5,6 +5,7 @@ import { registerProjectCommands } from './project/ProjectCommands';
 import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
 import { activateTracking } from './tracking';
+import { activateDrift } from './drift';
 import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
 import { activateServing } from './serving';
@@ -41,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   const artifactCredentials = new ArtifactCredentials(context.secrets, log);
   await artifactCredentials.load();
   context.subscriptions.push(artifactCredentials, vscode.commands.registerCommand('slipway.artifacts.setCredentials', () => artifactCredentials.prompt()));
+  // drift: the panel and the on_drift check (s3:// monitoring data uses the artifact store's credentials)
+  activateDrift(context, projects, log, artifactCredentials.provider);
   activateServing(context, projects, log);
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));

@@ -2,6 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from '../args';
 import { EXIT, UsageError, type CliCommand, type CliIo } from '../io';
+import { projectFor } from '../project';
+import { cliRunner } from './train';
+import { jobSpecFromPipeline, targetProblem } from '../../core/training/spec';
+import { newJobId } from '../../core/training/types';
+import type { LoadedProject } from '../../core/project/loadProject';
 import {
   COLUMN_TYPES,
   DRIFT_METHODS,
@@ -60,8 +65,27 @@ function fromPipeline(io: CliIo, file: string | undefined, need: { reference: bo
   return { ...settings, reference: settings.reference && fromFolder(settings.reference, base, io.cwd), current: settings.current && fromFolder(settings.current, base, io.cwd) };
 }
 
-function render(report: DriftReport, format: (typeof FORMATS)[number]): string {
-  if (format === 'json') return `${JSON.stringify(toJson(report), null, 2)}\n`;
+/** What --retrain / on_drift: retrain did: the job started, or why none could start. */
+type Retrain = { job_id: string; target: 'local'; script: string } | { error: string };
+
+/** Starts training.script locally, detached (as `slipway train`); the job outlives this process. */
+async function startRetraining(project: LoadedProject, io: CliIo): Promise<Retrain> {
+  if (project.errors.length) return { error: `${project.path} has ${project.errors.length} error(s) (slipway validate lists them)` };
+  const problem = targetProblem(project.pipeline, 'local');
+  if (problem) return { error: problem };
+  try {
+    const spec = jobSpecFromPipeline(project.pipeline, project.dir, { trackingUri: io.env.MLFLOW_TRACKING_URI });
+    const id = newJobId();
+    const handle = await cliRunner('local', project, io).submit(spec, id);
+    handle.detach();
+    return { job_id: id, target: 'local', script: spec.script };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+function render(report: DriftReport, format: (typeof FORMATS)[number], retrain?: Retrain): string {
+  if (format === 'json') return `${JSON.stringify(retrain ? { ...toJson(report), retrain } : toJson(report), null, 2)}\n`;
   if (format === 'html') return renderHtml(report);
   return formatText(report);
 }
@@ -72,7 +96,7 @@ export const driftCommand: CliCommand = {
   usage:
     'slipway drift [--reference R] [--current C] [--columns a,b] [--method auto|ks|chisquare|ztest|wasserstein|jensenshannon|psi] ' +
     '[--threshold T] [--share S] [--type column=numerical|categorical|boolean|text ...] [--window-column COL [--from T] [--to T]] ' +
-    '[--format text|json|html] [--out FILE] [--fail-on-drift] [--file slipway.yaml]',
+    '[--format text|json|html] [--out FILE] [--fail-on-drift] [--retrain] [--file slipway.yaml]',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       reference: { type: 'string', multiple: true },
@@ -88,6 +112,7 @@ export const driftCommand: CliCommand = {
       format: { type: 'string', default: 'text' },
       out: { type: 'string' },
       'fail-on-drift': { type: 'boolean' },
+      retrain: { type: 'boolean' },
       file: { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -107,6 +132,16 @@ export const driftCommand: CliCommand = {
       settings = fromPipeline(io, values.file, { reference: !reference, current: !current });
       reference ??= [settings.reference!];
       current ??= [settings.current!];
+    }
+    // --retrain trains on drift whatever monitoring.on_drift says; it needs the project, so check that first
+    let project: LoadedProject | undefined;
+    if (values.retrain) {
+      project = await projectFor(io.cwd, values.file);
+      const problem = targetProblem(project.pipeline, 'local');
+      if (problem) throw new UsageError(`--retrain: ${problem}`);
+    } else if (settings) {
+      // monitoring came from slipway.yaml: so does on_drift (errors elsewhere in the file do not stop a drift check)
+      project = await projectFor(io.cwd, values.file, { requireNoErrors: false }).catch(() => undefined);
     }
     const options: DriftOptions = {
       reference,
@@ -130,7 +165,9 @@ export const driftCommand: CliCommand = {
       }
       throw e;
     }
-    const text = render(report, format);
+    const wantsRetrain = report.dataset_drift && project && (values.retrain || project.pipeline.monitoring?.onDrift === 'retrain');
+    const retrain = wantsRetrain ? await startRetraining(project!, io) : undefined;
+    const text = render(report, format, retrain);
     if (values.out) {
       const out = resolve(io.cwd, values.out);
       mkdirSync(dirname(out), { recursive: true });
@@ -141,6 +178,11 @@ export const driftCommand: CliCommand = {
     }
     // the text report lists its own problems; the other formats carry them in the file
     if (format !== 'text' || values.out) for (const m of report.messages.filter((m) => m.level !== 'info')) io.err(`${m.level}: ${m.text}\n`);
+    if (retrain && 'error' in retrain) {
+      io.err(`slipway drift: the data set drifted but retraining could not start: ${retrain.error}\n`);
+      return EXIT.failed;
+    }
+    if (retrain) io.err(`retraining: job ${retrain.job_id} started (${retrain.target}): ${retrain.script}; follow it with "slipway jobs logs ${retrain.job_id} --follow"\n`);
     return values['fail-on-drift'] && report.dataset_drift ? EXIT.failed : EXIT.ok;
   },
 };

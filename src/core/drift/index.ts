@@ -4,3 +4,4 @@ export { monitoringSettingsFromPipelineText, type MonitoringSettings } from './s
 export { toJson, formatText, type DriftJson } from './report';
 export { renderHtml } from './html';
 export * from './types';
+export { qualityOverTime, currentTimeColumns, QualityUnavailable, QUALITY_BUCKETS, type QualityBucket, type QualityOptions, type QualityPoint, type QualityReport, type QualityWindow, type TimeColumn } from './quality';
