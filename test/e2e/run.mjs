@@ -233,6 +233,17 @@ await step('Run locally from the CodeLens on train.py adds a job that succeeds i
   await shot('jobs');
 });
 
+await step('Show Drift opens the drift panel: verdict, feature table and distributions', async () => {
+  await palette('Slipway: Show Drift');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('#verdict').waitFor({ timeout: 60_000 });
+  await frame.locator('.chart canvas').first().waitFor({ timeout: 30_000 });
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(800);
+  await shot('drift');
+  await palette('View: Close All Editors');
+});
+
 await step('Try Model runs the trained model from the installed .vsix (onnxruntime inside it) and shows outputs and latency', async () => {
   await palette('Slipway: Try Model…');
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
