@@ -10,11 +10,12 @@ import { modelsCommand } from './commands/models';
 import { driftCommand } from './commands/drift';
 import { deployCommand } from './commands/deploy';
 import { serveCommand } from './commands/serve';
+import { featuresCommand } from './commands/features';
 
 declare const SLIPWAY_VERSION: string | undefined;
 
 /** Every command of the CLI; each lives in its own file under commands/. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, jobsCommand, scheduleCommand, runsCommand, modelsCommand, driftCommand, deployCommand, serveCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, jobsCommand, scheduleCommand, runsCommand, modelsCommand, driftCommand, deployCommand, serveCommand, featuresCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
