@@ -7,7 +7,7 @@ import { kubeError, loadKubeConfig, podProblem } from '../kube/config';
 import type { JobStore } from './jobStore';
 import { trainingCronJobManifest, trainingJobManifest } from './kubernetesManifests';
 import { LogFollower } from './logFollower';
-import { isFinal, type JobHandle, type JobRecord, type JobSpec, type Runner } from './types';
+import { isFinal, jobHandle, type JobHandle, type JobRecord, type JobSpec, type Runner } from './types';
 
 export interface KubernetesRunnerOptions {
   readonly store: JobStore;
@@ -92,7 +92,7 @@ export class KubernetesRunner implements Runner {
     follower.start();
     if (isFinal(record.status)) {
       void follower.drain().then(() => settle({ ...record }));
-      return this.handle(record, events, done, async () => {}, () => follower.stop());
+      return jobHandle(record, events, done, async () => {}, () => follower.stop());
     }
 
     let kc: k8s.KubeConfig;
@@ -100,7 +100,7 @@ export class KubernetesRunner implements Runner {
       kc = loadKubeConfig(ext.context, this.options.kubeconfig);
     } catch (e) {
       await finish({ status: 'FAILED', message: (e as Error).message });
-      return this.handle(record, events, done, async () => {}, () => follower.stop());
+      return jobHandle(record, events, done, async () => {}, () => follower.stop());
     }
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -177,7 +177,7 @@ export class KubernetesRunner implements Runner {
     };
     void poll();
 
-    return this.handle(
+    return jobHandle(
       record,
       events,
       done,
@@ -198,23 +198,6 @@ export class KubernetesRunner implements Runner {
         follower.stop();
       },
     );
-  }
-
-  private handle(record: JobRecord, events: EventEmitter, done: Promise<JobRecord>, cancel: () => Promise<void>, detach: () => void): JobHandle {
-    return {
-      record,
-      onOutput(listener) {
-        events.on('output', listener);
-        return { dispose: () => events.off('output', listener) };
-      },
-      onChange(listener) {
-        events.on('change', listener);
-        return { dispose: () => events.off('change', listener) };
-      },
-      cancel,
-      done,
-      detach,
-    };
   }
 }
 

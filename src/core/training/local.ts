@@ -6,7 +6,7 @@ import { isAbsolute, join } from 'node:path';
 import type { JobStore } from './jobStore';
 import { LogFollower } from './logFollower';
 import type { ExitRecord } from './supervisor';
-import { isFinal, jobEnv, paramsToArgs, type JobHandle, type JobRecord, type JobSpec, type Runner } from './types';
+import { isFinal, jobEnv, jobHandle, paramsToArgs, type JobHandle, type JobRecord, type JobSpec, type Runner } from './types';
 
 export interface LocalRunnerOptions {
   readonly store: JobStore;
@@ -126,27 +126,20 @@ export class LocalRunner implements Runner {
     } else {
       void check();
     }
-    return {
+    return jobHandle(
       record,
-      onOutput(listener) {
-        events.on('output', listener);
-        return { dispose: () => events.off('output', listener) };
-      },
-      onChange(listener) {
-        events.on('change', listener);
-        return { dispose: () => events.off('change', listener) };
-      },
-      async cancel() {
+      events,
+      done,
+      async () => {
         if (isFinal(record.status)) return;
         const pid = Number(record.external?.pid);
         if (alive(pid)) process.kill(pid, 'SIGTERM'); // the supervisor stops the process group and records STOPPED
       },
-      done,
-      detach() {
+      () => {
         detached = true;
         if (poll) clearTimeout(poll);
         follower.stop();
       },
-    };
+    );
   }
 }

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+
 /** Where a training job runs. */
 export type JobTarget = 'local' | 'ray' | 'kubernetes';
 export const JOB_TARGETS: readonly JobTarget[] = ['local', 'ray', 'kubernetes'];
@@ -78,4 +80,25 @@ export function jobEnv(spec: JobSpec, id: string): Record<string, string> {
 export function newJobId(now = new Date(), random = Math.random): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${stamp}-${Math.floor(random() * 36 ** 5).toString(36).padStart(5, '0')}`;
+}
+
+/**
+ * A JobHandle over a runner's emitter ('output' with text, 'change' with the record): the
+ * subscription plumbing every runner shares; the runner supplies cancel and detach.
+ */
+export function jobHandle(record: JobRecord, events: EventEmitter, done: Promise<JobRecord>, cancel: () => Promise<void>, detach: () => void): JobHandle {
+  return {
+    record,
+    onOutput(listener) {
+      events.on('output', listener);
+      return { dispose: () => events.off('output', listener) };
+    },
+    onChange(listener) {
+      events.on('change', listener);
+      return { dispose: () => events.off('change', listener) };
+    },
+    cancel,
+    done,
+    detach,
+  };
 }

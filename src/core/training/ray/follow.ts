@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import type { JobStore } from '../jobStore';
-import { isFinal, type JobHandle, type JobRecord } from '../types';
+import { isFinal, jobHandle, type JobHandle, type JobRecord } from '../types';
 import { isRayError } from './errors';
 import type { RayJobsClient, RayLogTail } from './RayJobsClient';
 import type { RayJobDetails } from './types';
@@ -118,31 +118,23 @@ export class RayJobFollow {
   }
 
   handle(): JobHandle {
-    const events = this.events;
-    return {
-      record: this.record,
-      onOutput(listener) {
-        events.on('output', listener);
-        return { dispose: () => events.off('output', listener) };
-      },
-      onChange(listener) {
-        events.on('change', listener);
-        return { dispose: () => events.off('change', listener) };
-      },
-      cancel: async () => {
+    return jobHandle(
+      this.record,
+      this.events,
+      this.done,
+      async () => {
         if (isFinal(this.record.status) || !this.client || !this.ext.submissionId) return;
         await this.client.stop(this.ext.submissionId);
         this.pollSoon(0);
       },
-      done: this.done,
-      detach: () => {
+      () => {
         this.stopped = true;
         clearTimeout(this.timer);
         this.abort.abort();
         this.tail?.close();
         this.events.removeAllListeners('output');
       },
-    };
+    );
   }
 
   /** What the file holds now is the first output, after the caller's `await attach()` has returned. */
