@@ -5,6 +5,7 @@
  */
 import { authorizationHeader, type Credentials, type CredentialsProvider } from './credentials';
 import { DEFAULT_AUTH_HINT, MlflowError, type MlflowErrorKind } from './errors';
+import { errorCodeOf, NETWORK_REASONS } from '../netErrors';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -75,14 +76,6 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function errorCodeOf(e: unknown): string | undefined {
-  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
 function innermostMessage(e: unknown): string {
   let message = (e as Error)?.message ?? String(e);
   for (let c = (e as { cause?: unknown })?.cause, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
@@ -90,19 +83,6 @@ function innermostMessage(e: unknown): string {
   }
   return message;
 }
-
-const NETWORK_REASONS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'the server closed the connection',
-  UND_ERR_CLOSED: 'the server closed the connection',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-};
 
 interface ErrorBody {
   readonly error_code?: unknown;

@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import { pythonErrorLine, RayError, type RayErrorKind } from './errors';
 import { RAY_JOB_STATUSES, type RayJobDetails, type RaySubmitRequest, type RaySubmitResponse } from './types';
+import { errorCodeOf, NETWORK_REASONS } from '../../netErrors';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -74,27 +75,6 @@ export function packageUriParts(uri: string): [string, string] {
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
-
-function errorCodeOf(e: unknown): string | undefined {
-  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-const NETWORK_REASONS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'the server closed the connection',
-  UND_ERR_CLOSED: 'the server closed the connection',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-};
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nullOr = (v: unknown, type: 'string' | 'number' | 'object') => v === null || v === undefined || (type === 'object' ? isObject(v) : typeof v === type);
