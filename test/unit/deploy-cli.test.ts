@@ -16,7 +16,7 @@ const cli = (args: string[], env: Record<string, string> = {}) => {
     cwd: dir,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig'), DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`, SLIPWAY_USER: 'cli-test', ...env },
+    env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig'), DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`, SLIPWAY_USER: 'cli-test', MLFLOW_TRACKING_URI: '', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
@@ -49,7 +49,7 @@ describe('slipway deploy (no cluster)', { skip: !existsSync(CLI) && 'build first
     assert.match(flag.err, /Unknown option '--nope'/);
     const registry = cli(['render']);
     assert.equal(registry.code, 2);
-    assert.match(registry.err, /models:\/churn-classifier@champion names a version in the model registry, which this command cannot reach yet: pass --model <folder>/);
+    assert.match(registry.err, /models:\/churn-classifier@champion names a version in the model registry: no MLflow tracking server: pass --tracking-uri URL, set tracking.uri .*; or pass --model <folder> holding model.onnx/);
     project(undefined);
     const nodeploy = cli(['render', '--model', 'good']);
     assert.equal(nodeploy.code, 2);

@@ -6,6 +6,7 @@ import { EXIT, UsageError, type CliCommand, type CliIo } from '../io';
 import { projectFor } from '../project';
 import { loadKube } from '../../core/kube/load';
 import { ProjectError, type LoadedProject } from '../../core/project/loadProject';
+import { cliDeployResolver } from '../registry';
 import { evaluateGates } from '../../core/registry/gates';
 import {
   checkGates,
@@ -43,9 +44,9 @@ const USAGE = [
   '                  --context NAME  --namespace NS  --host-network  --file slipway.yaml',
 ].join('\n');
 
-/** The registry's resolver, when the CLI can reach one; undefined until the registry client is wired in. */
+/** The registry's resolver for models:/ URIs: the MLflow registry of tracking.uri (opened when a models:/ URI is used). */
 export type RegistryResolverFactory = (project: LoadedProject, io: CliIo) => ModelResolver | undefined;
-let registryResolver: RegistryResolverFactory = () => undefined;
+let registryResolver: RegistryResolverFactory = (project, io) => cliDeployResolver(io, project);
 /** Lets the composition (or a test) plug in the registry: `models:/` URIs then resolve. */
 export function setDeployRegistryResolver(factory: RegistryResolverFactory): void {
   registryResolver = factory;

@@ -3,6 +3,7 @@ import { parse } from '../args';
 import { EXIT, UsageError, type CliCommand, type CliIo } from '../io';
 import { projectFor } from '../project';
 import { findPipelineFile, type LoadedProject } from '../../core/project/loadProject';
+import { cliServeResolver } from '../registry';
 import { INFERENCE_LOG_DEFAULTS, SERVING_DEFAULTS, ServingServer, type ModelResolver } from '../../core/serving/index';
 
 declare const SLIPWAY_VERSION: string | undefined;
@@ -25,13 +26,14 @@ export function makeServeCommand(deps: { resolver?: ModelResolver } = {}): CliCo
     summary: 'serve an ONNX model over the Open Inference Protocol v2 (KServe v2 REST), with /metrics and the inference table',
     usage:
       'slipway serve --model PATH|models:/NAME@ALIAS [--port 8080] [--host 127.0.0.1] [--name NAME] [--log DIR] ' +
-      '[--max-batch 64] [--batch-wait-ms 0] [--threads 1] [--log-max-mb 64] [--file slipway.yaml]',
+      '[--model-version V] [--max-batch 64] [--batch-wait-ms 0] [--threads 1] [--log-max-mb 64] [--file slipway.yaml]',
     async run(args, io) {
       const { values, positionals } = parse(args, {
         model: { type: 'string', short: 'm' },
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         name: { type: 'string' },
+        'model-version': { type: 'string' },
         log: { type: 'string' },
         'max-batch': { type: 'string' },
         'batch-wait-ms': { type: 'string' },
@@ -49,18 +51,23 @@ export function makeServeCommand(deps: { resolver?: ModelResolver } = {}): CliCo
           ? resolve(project.dir, project.pipeline.serving.log)
           : resolve(io.cwd, DEFAULT_LOG);
       const name = values.name ?? project?.pipeline.model.name;
+      // the version it reports: --model-version, else SLIPWAY_MODEL_VERSION (the Deployment sets it), else the registry's or the file's hash
+      const version = values['model-version'] ?? (io.env.SLIPWAY_MODEL_VERSION?.trim() || undefined);
+      if (version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/.test(version)) throw new UsageError(`--model-version ${JSON.stringify(version)}: letters, digits and . _ + - only (at most 128)`);
+      const resolver = deps.resolver ?? cliServeResolver(io, project);
       const logMb = number(values['log-max-mb'], '--log-max-mb', { min: 0.001, max: 1024 * 1024, integer: false });
       const server = new ServingServer({
         model: values.model,
         cwd: io.cwd,
         ...(name ? { name } : {}),
+        ...(version ? { version } : {}),
         host: values.host ?? SERVING_DEFAULTS.host,
         port,
         log: { dir: logDir, maxFileBytes: logMb ? Math.round(logMb * 1024 * 1024) : INFERENCE_LOG_DEFAULTS.maxFileBytes },
         maxBatch: number(values['max-batch'], '--max-batch', { min: 1, max: 65536 }) ?? SERVING_DEFAULTS.maxBatch,
         batchWaitMs: number(values['batch-wait-ms'], '--batch-wait-ms', { max: 10_000, integer: false }) ?? SERVING_DEFAULTS.batchWaitMs,
         threads: number(values.threads, '--threads', { min: 1, max: 256 }) ?? SERVING_DEFAULTS.threads,
-        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        resolver,
         serverVersion: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
         onProblem: (m) => io.err(`slipway serve: ${m}\n`),
       });
