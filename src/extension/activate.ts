@@ -9,6 +9,7 @@ import { activateDrift } from './drift';
 import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
 import { activateServing } from './serving';
+import { activateDeploy } from './deploy';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -44,7 +45,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   context.subscriptions.push(artifactCredentials, vscode.commands.registerCommand('slipway.artifacts.setCredentials', () => artifactCredentials.prompt()));
   // drift: the panel and the on_drift check (s3:// monitoring data uses the artifact store's credentials)
   activateDrift(context, projects, log, artifactCredentials.provider);
-  activateServing(context, projects, log);
+  // models:/ URIs resolve through the registry of the tracking connection (serve, try, build, deploy)
+  const models = activateDeploy(context, projects, tracking, log, artifactCredentials.provider);
+  activateServing(context, projects, log, (project, uri) => models.serveModel(project, uri));
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
   return { projects, jobs, tracking, experiments };

@@ -27,6 +27,17 @@ async function readRow(path: string, columns: readonly string[]): Promise<Record
   }
 }
 
+/** Resolves a models:/ URI to the version's local .onnx file (the registry, through the tracking connection). */
+export type RegistryFile = (project: LoadedProject, uri: string) => Promise<{ path: string; name: string; version: string }>;
+
+/** A models:/ URI named by the argument: the string, or a version item of the Models view. */
+function registryUriOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && /^models:\//.test(arg)) return arg;
+  const node = arg as { kind?: string; version?: { name?: string; version?: string } } | undefined;
+  if (node?.kind === 'version' && node.version?.name && node.version.version) return `models:/${node.version.name}/${node.version.version}`;
+  return undefined;
+}
+
 /** The model file to serve: the argument, else the project's trained model (artifacts/model), else asked. */
 async function pickModel(arg: unknown, project: LoadedProject | undefined): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
@@ -39,7 +50,7 @@ async function pickModel(arg: unknown, project: LoadedProject | undefined): Prom
 }
 
 /** `Slipway: Serve Locally`, `Try Model`, `Stop Serving`: the serving runtime in the editor. */
-export function activateServing(context: vscode.ExtensionContext, projects: ProjectStore, log: vscode.LogOutputChannel) {
+export function activateServing(context: vscode.ExtensionContext, projects: ProjectStore, log: vscode.LogOutputChannel, registry?: RegistryFile) {
   let server: ServingServerType | undefined;
   let endpoint: ServingEndpoint | undefined;
   let features: readonly string[] | undefined;
@@ -47,6 +58,25 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
   const item = vscode.window.createStatusBarItem('slipway.serving', vscode.StatusBarAlignment.Left, 8);
   item.name = 'Slipway Serving';
   const project = async () => (projects.active ? loadProject(projects.active.uri.fsPath).catch(() => undefined) : undefined);
+  // registry versions served or tried: their file → the version the registry gives them
+  const registryVersions = new Map<string, string>();
+  /** A models:/ argument → the downloaded file (undefined: not a registry argument); errors are shown. */
+  const fromRegistry = async (arg: unknown, p: LoadedProject | undefined): Promise<string | null | undefined> => {
+    const uri = registryUriOf(arg);
+    if (!uri) return undefined;
+    if (!registry || !p) {
+      void vscode.window.showErrorMessage(`Slipway cannot open ${uri}: it needs a project with an MLflow tracking server (tracking.uri in slipway.yaml).`);
+      return null;
+    }
+    try {
+      const r = await registry(p, uri);
+      registryVersions.set(r.path, r.version);
+      return r.path;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slipway could not fetch ${uri}: ${(e as Error).message}`);
+      return null;
+    }
+  };
 
   const sampleFor = async (path: string, p: LoadedProject | undefined) => {
     const s = await serving();
@@ -68,7 +98,9 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
   const serveLocally = async (arg?: unknown): Promise<ServingEndpoint | undefined> => {
     if (!(await requireTrust())) return undefined;
     const p = await project();
-    const path = await pickModel(arg, p);
+    const registryPath = await fromRegistry(arg, p);
+    if (registryPath === null) return undefined;
+    const path = registryPath ?? (await pickModel(arg, p));
     if (!path) return undefined;
     await stop();
     const s = await serving();
@@ -76,6 +108,7 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
     const options = {
       model: statSync(path).isDirectory() ? path : path,
       ...(p ? { name: p.pipeline.model.name, cwd: p.dir } : {}),
+      ...(registryVersions.has(path) ? { version: registryVersions.get(path)! } : {}),
       log: { dir: logDir },
       onProblem: (m: string) => log.warn(`serving: ${m}`),
     };
@@ -110,7 +143,9 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
     if (!(await requireTrust())) return undefined;
     const p = await project();
     // a running local server, unless another model was asked for
-    const asked = arg instanceof vscode.Uri || typeof arg === 'string' ? await pickModel(arg, p) : undefined;
+    const registryPath = await fromRegistry(arg, p);
+    if (registryPath === null) return undefined;
+    const asked = registryPath ?? (arg instanceof vscode.Uri || typeof arg === 'string' ? await pickModel(arg, p) : undefined);
     if (endpoint && server && (!asked || asked === modelPath)) {
       const { sample } = await sampleFor(modelPath!, p);
       const panel = new TryPanel(context.extensionUri, { endpoint: endpoint.url, modelName: endpoint.model.name, ...(features ? { features } : {}), sample });
@@ -123,7 +158,7 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
       const s = await serving();
       const { description, sample } = await sampleFor(path, p);
       // a server of its own, on a free port, without an inference table: stopped with the panel
-      const own = new s.ServingServer({ model: path, port: 0, log: false, ...(p ? { name: p.pipeline.model.name } : {}) });
+      const own = new s.ServingServer({ model: path, port: 0, log: false, ...(p ? { name: p.pipeline.model.name } : {}), ...(registryVersions.has(path) ? { version: registryVersions.get(path)! } : {}) });
       const ep = await own.start();
       const panel = new TryPanel(context.extensionUri, {
         endpoint: ep.url,
