@@ -138,6 +138,12 @@ describe('Deploy: Build Serving Image and Deploy Model in the editor (real Docke
     await mlflow('/api/2.0/mlflow/registered-models/alias', { name: 'churn-classifier', alias: 'champion', version });
     await api.tracking.refresh();
 
+    // the Try panel on the registry version (what the Models view's Try action passes: the version item)
+    const panel = (await vscode.commands.executeCommand('slipway.serving.tryModel', { kind: 'version', version: { name: 'churn-classifier', version } })) as { info?: { version: string; modelName: string }; dispose(): void };
+    const info = await eventually(() => panel?.info, 'the Try panel to describe the registry version');
+    assert.deepEqual([info.modelName, info.version], ['churn-classifier', version]);
+    panel.dispose();
+
     const built = (await vscode.commands.executeCommand('slipway.deploy.buildImage', { model: 'models:/churn-classifier@champion', push: false, interactive: false })) as BuildResult;
     assert.equal(built.model.version, version);
     assert.equal(built.tag, `slipway-it/churn-serve:${version}`);
