@@ -233,7 +233,7 @@ h2 { font-size: 1.1em; margin-top: 24px; border-bottom: 1px solid var(--vscode-p
 .meta { color: var(--vscode-descriptionForeground); }
 .error { color: var(--vscode-errorForeground); white-space: pre-wrap; }
 .status { display: flex; align-items: center; gap: 8px; }
-.scroll { overflow-x: auto; max-height: 60vh; overflow-y: auto; border: 1px solid var(--vscode-panel-border); }
+.scroll { overflow: auto; max-height: min(45vh, 360px); border: 1px solid var(--vscode-panel-border); }
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--vscode-panel-border); white-space: nowrap; font-variant-numeric: tabular-nums; }
 thead th { position: sticky; top: 0; background: var(--vscode-editor-background); }
@@ -248,6 +248,8 @@ td.null { color: var(--vscode-descriptionForeground); font-style: italic; }
 @media (max-width: 800px) { .stats { grid-template-columns: 1fr; } }
 .chart { height: 280px; position: relative; }
 a { color: var(--vscode-textLink-foreground); cursor: pointer; }
+h3 .meta { font-weight: normal; }
+#metrics th { text-align: left; padding-right: 16px; }
 </style></head>
 <body><div id="root"><p class="meta">Reading the view…</p></div>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
