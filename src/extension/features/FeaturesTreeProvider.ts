@@ -53,7 +53,8 @@ export class FeaturesTreeProvider implements vscode.TreeDataProvider<FeatureNode
   readonly onDidChangeTreeData = this.changed.event;
   private loaded: Promise<Loaded | undefined> | undefined;
   private cancel = new AbortController();
-  private readonly stats = new Map<string, { summary: string; stats: FeatureStats }>();
+  /** one-line statistics summaries, by view and feature */
+  private readonly stats = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   /** the loaded state once loading finished (getTreeItem is synchronous) */
   private settled: Loaded | undefined;
@@ -76,11 +77,6 @@ export class FeaturesTreeProvider implements vscode.TreeDataProvider<FeatureNode
     await loaded?.computed;
   }
 
-  /** The active project as the tree loaded it. */
-  async project(): Promise<LoadedProject | undefined> {
-    return (await this.load())?.project;
-  }
-
   /** A view's freshness, as the tree shows it (undefined: no such view, or not loaded). */
   async freshnessOf(view: string): Promise<Freshness | undefined> {
     return (await this.load())?.freshness.get(view);
@@ -95,7 +91,7 @@ export class FeaturesTreeProvider implements vscode.TreeDataProvider<FeatureNode
   /** Puts a feature's statistics on its item (description and tooltip). */
   setStats(stats: FeatureStats): void {
     const key = featureKey(stats.view, stats.feature);
-    this.stats.set(key, { summary: statsSummary(stats), stats });
+    this.stats.set(key, statsSummary(stats));
     void this.loaded?.then((l) => {
       const node = l?.featureNodes.get(key);
       if (node) this.changed.fire(node);
@@ -269,10 +265,10 @@ export class FeaturesTreeProvider implements vscode.TreeDataProvider<FeatureNode
     item.iconPath = worst
       ? new vscode.ThemeIcon(worst.severity === 'error' ? 'error' : 'warning', new vscode.ThemeColor(worst.severity === 'error' ? 'list.errorForeground' : 'list.warningForeground'))
       : new vscode.ThemeIcon(TYPE_ICONS[node.type] ?? 'symbol-field');
-    item.description = [node.type, worst ? (worst.code === 'missing-column' ? 'no such column' : `column is ${worst.actual ?? '?'}`) : '', stats?.summary ?? ''].filter(Boolean).join(' · ');
+    item.description = [node.type, worst ? (worst.code === 'missing-column' ? 'no such column' : `column is ${worst.actual ?? '?'}`) : '', stats ?? ''].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(`**${node.view.name}:${node.name}** · ${node.type}`);
     for (const p of problems) md.appendMarkdown('\n\n').appendText(`${p.severity}: ${p.message}`);
-    md.appendMarkdown('\n\n').appendText(stats ? `statistics: ${stats.summary}` : 'Show Statistics computes rows, nulls, distinct values, range and a histogram.');
+    md.appendMarkdown('\n\n').appendText(stats ? `statistics: ${stats}` : 'Show Statistics computes rows, nulls, distinct values, range and a histogram.');
     item.tooltip = md;
     item.contextValue = 'slipway.feature.feature';
     item.command = { command: 'slipway.features.goToDefinition', title: 'Go to Definition', arguments: [node] };
