@@ -6,6 +6,7 @@ import { registerInitCommand } from './project/InitCommand';
 import { activateTraining } from './training';
 import { activateTracking } from './tracking';
 import { activateDrift } from './drift';
+import { activateFeatures, type FeaturesTreeProvider } from './features';
 import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
 import { activateServing } from './serving';
@@ -21,6 +22,7 @@ export interface SlipwayApi {
   readonly jobs: Pick<JobsModel, 'all' | 'get' | 'whenDone' | 'onDidChange' | 'linkRun'>;
   readonly tracking: Pick<TrackingConnection, 'state' | 'onDidChange' | 'refresh' | 'configured'>;
   readonly experiments: Pick<ExperimentsTreeProvider, 'loadedRuns' | 'getChildren' | 'refresh'>;
+  readonly features: Pick<FeaturesTreeProvider, 'getChildren' | 'getTreeItem' | 'whenLoaded' | 'freshnessOf' | 'nodeOf' | 'refresh'>;
 }
 
 /** The composition root: builds the services once and hands them to views and commands. */
@@ -45,12 +47,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   context.subscriptions.push(artifactCredentials, vscode.commands.registerCommand('slipway.artifacts.setCredentials', () => artifactCredentials.prompt()));
   // drift: the panel and the on_drift check (s3:// monitoring data uses the artifact store's credentials)
   activateDrift(context, projects, log, artifactCredentials.provider);
+  const features = activateFeatures(context, projects, log, artifactCredentials.provider);
   // models:/ URIs resolve through the registry of the tracking connection (serve, try, build, deploy)
   const models = activateDeploy(context, projects, tracking, log, artifactCredentials.provider);
   activateServing(context, projects, log, (project, uri) => models.serveModel(project, uri));
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
-  return { projects, jobs, tracking, experiments };
+  return { projects, jobs, tracking, experiments, features };
 }
 
 export function deactivate(): void {}

@@ -113,9 +113,11 @@ await step('each view shows its welcome content', async () => {
     const header = page.locator('.pane-header', { hasText: v }).first();
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   }
-  for (const text of ['feature views', 'Training jobs', 'Kubernetes and KServe']) {
+  for (const text of ['Training jobs', 'Kubernetes and KServe']) {
     await page.locator('.welcome-view-content', { hasText: text }).first().waitFor({ timeout: 30_000 });
   }
+  // Features lists the example's entity and views, with each view's freshness
+  await page.locator('.monaco-list-row', { hasText: 'customer_activity' }).filter({ hasText: 'ttl 30d' }).first().waitFor({ timeout: 30_000 });
   // Experiments and Models fill from the (stand-in) MLflow server of tracking.uri
   await page.locator('.monaco-list-row', { hasText: 'probe-exp-a' }).first().waitFor({ timeout: 30_000 });
   await page.locator('.monaco-list-row', { hasText: 'probe-model' }).first().waitFor({ timeout: 30_000 });
@@ -241,6 +243,23 @@ await step('Show Drift opens the drift panel: verdict, feature table and distrib
   await page.mouse.move(900, 500);
   await page.waitForTimeout(800);
   await shot('drift');
+  await palette('View: Close All Editors');
+});
+
+await step('Preview Feature View shows the first rows; the statistics of a feature show with a histogram', async () => {
+  await palette('Slipway: Preview Feature View');
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'customer_activity' }).first();
+  await pick.waitFor({ timeout: 15_000 });
+  await pick.click();
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('#preview tbody tr').nth(49).waitFor({ timeout: 60_000 });
+  await frame.locator('#preview th', { hasText: 'BIGINT' }).first().waitFor({ timeout: 10_000 });
+  await frame.locator('vscode-button[data-feature="sessions"]').click();
+  await frame.locator('#metrics', { hasText: 'Distinct' }).waitFor({ timeout: 60_000 });
+  await frame.locator('#histogram canvas').waitFor({ timeout: 10_000 });
+  await page.mouse.move(900, 500);
+  await page.waitForTimeout(800);
+  await shot('features');
   await palette('View: Close All Editors');
 });
 
