@@ -5,7 +5,8 @@
  *
  * Responsiveness: documents sync incrementally; each version is parsed once, reusing the
  * unchanged pieces of the previous one (core/pipeline/yaml/incremental.ts); diagnostics are
- * pushed after a short debounce, so typing never queues work.
+ * pushed after a short debounce, so typing never queues work. The check of the data files
+ * (dataChecks.ts) comes after, in a pause, and sends the diagnostics again with its problems.
  */
 import {
   CodeActionKind,
@@ -23,8 +24,10 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../src/core/pipeline/index';
 import { codeActions } from './actions';
 import { complete } from './completion';
+import { DataChecks } from './dataChecks';
 import { baseDir, PipelineDocuments } from './documents';
 import { definition, documentSymbols, hover } from './navigation';
+import { SET_DATA_CHECK, type ServerOptions, type SetDataCheckParams } from './protocol';
 
 /** Where each diagnostic code is explained. */
 const CODES_URL = 'https://github.com/slipway-ml/slipway/blob/main/docs/slipway-yaml.md#diagnostic-codes';
@@ -50,10 +53,30 @@ const timers = new Map<string, NodeJS.Timeout>();
 const sent = new Map<string, number>();
 let debounceMs = 75;
 let watchFiles = false;
+/** the data check; made again on initialize with the client's options */
+let data: DataChecks = createDataChecks({});
+
+function createDataChecks(options: ServerOptions): DataChecks {
+  return new DataChecks(
+    {
+      current(uri) {
+        const doc = documents.get(uri);
+        return doc && { version: doc.version, parsed: pipelines.parsed(doc), diagnostics: pipelines.diagnostics(doc) };
+      },
+      publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLsp) }),
+      log: (message) => connection.console.warn(message),
+    },
+    {
+      enabled: options.dataCheck !== false,
+      ...(typeof options.dataDebounceMs === 'number' && options.dataDebounceMs >= 0 ? { delayMs: options.dataDebounceMs } : {}),
+    },
+  );
+}
 
 connection.onInitialize((params): InitializeResult => {
-  const options = (params.initializationOptions ?? {}) as { debounceMs?: number };
+  const options = (params.initializationOptions ?? {}) as ServerOptions;
   if (typeof options.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
+  data = createDataChecks(options);
   watchFiles = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
   return {
     capabilities: {
@@ -74,19 +97,33 @@ connection.onInitialized(() => {
   // files named in the pipeline may appear or vanish without an edit to it
   if (watchFiles) {
     void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: '**/*', kind: WatchKind.Create | WatchKind.Delete }],
+      watchers: [
+        { globPattern: '**/*', kind: WatchKind.Create | WatchKind.Delete },
+        // rewritten data files change their columns' types without a create or delete
+        { globPattern: '**/*.{parquet,pq,csv,csv.gz,jsonl,ndjson,json}', kind: WatchKind.Change },
+      ],
     });
   }
 });
+
+connection.onNotification(SET_DATA_CHECK, (p: SetDataCheckParams) => {
+  data.setEnabled(Boolean(p?.enabled));
+  for (const doc of documents.all()) schedule(doc.uri, 0);
+});
+
+connection.onShutdown(() => data.dispose());
 
 function publish(uri: string) {
   timers.delete(uri);
   const doc = documents.get(uri);
   if (!doc) return;
   try {
-    const diagnostics = pipelines.diagnostics(doc).map(toLsp);
+    const pipeline = pipelines.diagnostics(doc);
+    // at once, with the last data check's problems while what it read is unchanged; the data check follows
+    const diagnostics = [...pipeline, ...data.carried(uri, pipelines.parsed(doc), pipeline)].map(toLsp);
     sent.set(uri, doc.version);
     void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    data.schedule(uri, doc.version);
   } catch (e) {
     connection.console.error(`slipway: validating ${uri} failed: ${(e as Error).stack ?? e}`);
   }
@@ -105,7 +142,9 @@ function schedule(uri: string, delay: number) {
 documents.onDidOpen((e) => schedule(e.document.uri, 0));
 documents.onDidChangeContent((e) => {
   // also fired on open, right after onDidOpen validated that version
-  if (sent.get(e.document.uri) !== e.document.version) schedule(e.document.uri, debounceMs);
+  if (sent.get(e.document.uri) === e.document.version) return;
+  data.cancel(e.document.uri);
+  schedule(e.document.uri, debounceMs);
 });
 documents.onDidClose((e) => {
   const pending = timers.get(e.document.uri);
@@ -113,6 +152,7 @@ documents.onDidClose((e) => {
   timers.delete(e.document.uri);
   sent.delete(e.document.uri);
   pipelines.forget(e.document.uri);
+  data.forget(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 

@@ -96,7 +96,8 @@ before(async () => {
     processId: process.pid,
     rootUri: pathToFileURL(dir).href,
     capabilities: {},
-    initializationOptions: { debounceMs: 20 },
+    // the data files here are empty placeholders: the data check has its own file (language-server-features.test.ts)
+    initializationOptions: { debounceMs: 20, dataCheck: false },
   });
   assert.ok((init as { capabilities: { completionProvider?: unknown } }).capabilities.completionProvider);
   await conn.sendNotification('initialized', {});

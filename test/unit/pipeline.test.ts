@@ -40,10 +40,11 @@ function expect(text: string, expected: [code: string, needle: string, nth?: num
 }
 
 test('every documented code is produced by a test below', () => {
-  // keep this list and DIAGNOSTIC_CODES in step: a new code needs a test
+  // keep this list and DIAGNOSTIC_CODES in step: a new code needs a test (the data checks' codes: language-server-features.test.ts)
   assert.deepEqual(Object.keys(DIAGNOSTIC_CODES).sort(), [
-    'bad-cron', 'bad-duration', 'bad-enum', 'bad-name', 'bad-quantity', 'bad-reference', 'bad-url', 'conflicting-keys',
-    'duplicate-key', 'file-not-found', 'file-too-large', 'missing-key', 'out-of-range', 'unknown-key', 'wrong-type', 'yaml-syntax',
+    'bad-cron', 'bad-duration', 'bad-enum', 'bad-name', 'bad-quantity', 'bad-reference', 'bad-timestamp', 'bad-url', 'conflicting-keys',
+    'duplicate-key', 'file-not-found', 'file-too-large', 'missing-column', 'missing-join-key', 'missing-key', 'missing-source', 'missing-timestamp',
+    'out-of-range', 'type-mismatch', 'unchecked-source', 'unknown-key', 'unreadable-source', 'wrong-type', 'yaml-syntax',
   ]);
 });
 

@@ -27,7 +27,19 @@ export type DiagnosticCode =
   | 'bad-name'
   | 'bad-url'
   | 'out-of-range'
-  | 'file-too-large';
+  | 'file-too-large'
+  | DataDiagnosticCode;
+
+/** Codes of the checks of the data against `features` (core/features checkFeatureTypes; not from parsePipeline). */
+export type DataDiagnosticCode =
+  | 'missing-source'
+  | 'unreadable-source'
+  | 'unchecked-source'
+  | 'missing-column'
+  | 'type-mismatch'
+  | 'missing-timestamp'
+  | 'bad-timestamp'
+  | 'missing-join-key';
 
 /** What a quick fix needs, attached to a diagnostic. */
 export interface DiagnosticData {
@@ -66,6 +78,15 @@ export const DIAGNOSTIC_CODES: Readonly<Record<DiagnosticCode, { readonly severi
   'bad-url': { severity: 'error', summary: 'A URL of the wrong form: `tracking.uri`, `artifacts.endpoint`, `training.targets.ray.address` need http(s)://; `artifacts.uri` is s3://bucket/prefix or a local folder.' },
   'out-of-range': { severity: 'error', summary: 'A number outside its range: `deploy.canary` 0–100, `monitoring.drift.share` 0–1, ports 1–65535, counts ≥ 0, `autoscale.min` ≤ `max`, durations > 0.' },
   'file-too-large': { severity: 'error', summary: 'The pipeline file is larger than 2 MiB and is not parsed.' },
+  // the data checks: the files a source or the label set names, read for their columns and types
+  'missing-source': { severity: 'warning', summary: 'A data check: a source path names a folder that holds no data file of its format (a path matching nothing at all is `file-not-found`). Write the data there, or fix the path or the source\'s `format`.' },
+  'unreadable-source': { severity: 'error', summary: 'A data check: the files exist but cannot be read (corrupt or truncated, not of the format their extension says, Parquet mixed with CSV). Rewrite the file, or set the source\'s `format`.' },
+  'unchecked-source': { severity: 'information', summary: 'A data check: an `s3://` source is not read by the language server or `slipway validate` (they hold no artifact store credentials); `slipway features check` reads it.' },
+  'missing-column': { severity: 'error', summary: 'A data check: a declared feature (or `training.dataset.label`) is not a column of the data; reported at the feature\'s name. Fix the name, or add the column to the data.' },
+  'type-mismatch': { severity: 'error / warning', summary: 'A data check: the column\'s type does not hold the declared type (`int64` over DOUBLE or VARCHAR, `bool` over 0/1 integers, ...); a warning for unsigned 64-bit columns declared `int64`. The quick fix declares the column\'s type.' },
+  'missing-timestamp': { severity: 'error', summary: 'A data check: the source\'s `timestamp` (or `training.dataset.timestamp`) is not a column of the data; the message lists the columns there are.' },
+  'bad-timestamp': { severity: 'error', summary: 'A data check: the timestamp column is not a TIMESTAMP or DATE (e.g. text or epoch numbers): convert it in the data.' },
+  'missing-join-key': { severity: 'error', summary: 'A data check: a join key of the view\'s entity is not a column of its source (or of the label set), so rows cannot be joined. Add the column, or fix `join_keys`.' },
 };
 
 export function makeDiagnostic(

@@ -19,8 +19,8 @@ import { LineIndex } from './yaml/lines';
 import { displayPath, nodeAtOffset, nodeAtPath, type KeyPath, type NodeAt } from './yaml/nav';
 import type { YAlias, YNode } from './yaml/tree';
 
-export type { Diagnostic, DiagnosticCode, DiagnosticData, Severity, TextPosition, TextRange } from './diagnostics';
-export { DIAGNOSTIC_CODES } from './diagnostics';
+export type { DataDiagnosticCode, Diagnostic, DiagnosticCode, DiagnosticData, Severity, TextPosition, TextRange } from './diagnostics';
+export { DIAGNOSTIC_CODES, makeDiagnostic } from './diagnostics';
 export type * from './model';
 export { durationSeconds, formatFromPath } from './model';
 export { PIPELINE_SCHEMA, specAt, defaultText, typeName, type KeySpec, type ValueFormat, type FileCheck } from './schema';

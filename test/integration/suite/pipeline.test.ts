@@ -44,6 +44,27 @@ describe('Pipeline file: the language server in real VS Code', () => {
     await eventually(() => !vscode.languages.getDiagnostics(uri).some((d) => codeOf(d) === 'bad-reference') || undefined, 'the fix to clear the diagnostic');
   });
 
+  it('checks the data: a feature declared with the wrong type is a type-mismatch at its type, with a quick fix', async () => {
+    const editor = await vscode.window.showTextDocument(uri);
+    const text = editor.document.getText();
+    const at = text.indexOf('sessions: int64');
+    assert.ok(at > 0, 'the example declares sessions: int64');
+    const start = editor.document.positionAt(at + 'sessions: '.length);
+    const range = new vscode.Range(start, start.translate(0, 'int64'.length));
+    await editor.edit((e) => e.replace(range, 'string'));
+    const diag = await eventually(() => vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'type-mismatch'), 'a type-mismatch diagnostic from the data check');
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diag.source, 'slipway');
+    assert.deepEqual([diag.range.start.line, diag.range.start.character, diag.range.end.character], [start.line, start.character, start.character + 'string'.length]);
+    assert.match(diag.message, /customer_activity\.sessions: declared string, but the column is BIGINT/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diag.range);
+    const fix = actions.find((a) => a.title === "Change to 'int64'");
+    assert.ok(fix, `a quick fix declaring int64 among: ${actions.map((a) => a.title).join(', ')}`);
+    await vscode.workspace.applyEdit(fix.edit!);
+    assert.equal(editor.document.getText(), text);
+    await eventually(() => !vscode.languages.getDiagnostics(uri).some((d) => codeOf(d) === 'type-mismatch') || undefined, 'the fix to clear the type-mismatch');
+  });
+
   it('completes keys and shows documentation on hover', async () => {
     const editor = await vscode.window.showTextDocument(uri);
     const line = editor.document.getText().split('\n').findIndex((l) => l.startsWith('serving:'));
