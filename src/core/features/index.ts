@@ -7,6 +7,7 @@
  *   await checkPipelineData(parsed, dir, diagnostics)      // the same, as diagnostics (language server, validate)
  *   await buildTrainingSet(project, { out })               // Parquet + <out>.lineage.json
  *   await materialize(project); const store = await OnlineStore.open(path); await store.get('customer', 42)
+ *   new ServingServer({ ..., enrich: onlineEnricher(store) })  // requests name keys, the store adds features
  *
  * DuckDB is loaded on first use. Every function takes `{ db }` to reuse one session.
  */
@@ -17,5 +18,6 @@ export { SchemaCache, defaultSchemaCache, type ResolvedFiles } from './sources';
 export { featureStats, viewFreshness, previewView, histogramEdges } from './stats';
 export { buildTrainingSet, pythonSnippet, DEFAULT_TRAINING_SET, POINT_IN_TIME_RULE, type BuildOptions, type TrainingSetLineage, type FileStat } from './training';
 export { materialize, OnlineStore, DEFAULT_ONLINE_STORE, type MaterializeOptions, type MaterializeResult, type OnlineStoreMeta, type OnlineLookup, type EntityKey, type KeyValue } from './online';
+export { onlineEnricher, ENRICH_DEFAULTS, type OnlineEnricherOptions } from './enrich';
 export { outputFeatures, viewDef, type OutputFeature } from './views';
 export * from './types';

@@ -23,7 +23,7 @@ import { asDeclared, keyJoin, loadView, outputFeatures, type LoadedView } from '
 export const DEFAULT_ONLINE_STORE = '.slipway/online.duckdb';
 const META = 'slipway_meta';
 
-interface StoredFeature {
+export interface StoredFeature {
   /** the key of a lookup's result: the feature name, or <view>__<feature> when two views of the entity share it */
   readonly name: string;
   readonly view: string;
@@ -33,7 +33,7 @@ interface StoredFeature {
   readonly column: string;
 }
 
-interface StoredEntity {
+export interface StoredEntity {
   readonly table: string;
   readonly joinKeys: readonly string[];
   /** DuckDB type of each join key */
@@ -194,6 +194,21 @@ function keyStrings(entity: string, e: StoredEntity, key: EntityKey): string[] {
   });
 }
 
+/** A row selected with OnlineStore's columns (undefined: the key is not stored) as a lookup result. */
+function toLookup(e: StoredEntity, row: Record<string, unknown> | undefined): OnlineLookup {
+  const out: Record<string, FeatureValue> = {};
+  e.features.forEach((f, i) => {
+    const v = row?.[`f${i}`];
+    out[f.name] = v === null || v === undefined ? null : f.type === 'timestamp' ? isoFromMicros(v as bigint) : jsonValue(v);
+  });
+  const timestamps: Record<string, string | null> = {};
+  e.views.forEach((v, i) => {
+    const t = row?.[`t${i}`];
+    timestamps[v.view] = t === null || t === undefined ? null : isoFromMicros(t as bigint);
+  });
+  return { found: !!row, values: out, timestamps };
+}
+
 /** Reads the online store. Lookups go through a unique index on the join keys. */
 export class OnlineStore {
   private statements = new Map<string, Promise<DuckDBPreparedStatement>>();
@@ -245,10 +260,77 @@ export class OnlineStore {
     return result;
   }
 
-  private async lookupNow(entity: string, key: EntityKey): Promise<OnlineLookup> {
+  /**
+   * Many keys at once (the serving runtime's batch): one result per key, in order, in one turn of
+   * the store. An entity with one join key is read with one query (`IN` over the index); a
+   * composite key with one indexed lookup per distinct key, because DuckDB scans the whole table
+   * for any multi-key filter on a composite index. `signal` interrupts the work (and refuses to
+   * start once aborted, e.g. after waiting its turn).
+   */
+  lookupMany(entity: string, keys: readonly EntityKey[], options: { signal?: AbortSignal } = {}): Promise<OnlineLookup[]> {
+    const result = this.queue.then(() => this.lookupManyNow(entity, keys, options.signal));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async lookupManyNow(entity: string, keys: readonly EntityKey[], signal: AbortSignal | undefined): Promise<OnlineLookup[]> {
+    signal?.throwIfAborted();
     await this.refresh();
+    const e = this.entity(entity);
+    const strings = keys.map((k) => keyStrings(entity, e, k));
+    const index = new Map<string, number>();
+    const distinct: string[][] = [];
+    for (const s of strings) {
+      const id = JSON.stringify(s);
+      if (!index.has(id)) index.set(id, distinct.push(s) - 1);
+    }
+    const found: (Record<string, unknown> | undefined)[] = [];
+    const keyType = e.joinKeys.map((k) => `${k} ${e.keyTypes[k]}`).join(', ');
+    const conversion = (err: unknown) =>
+      /Conversion Error|Could not convert|out of range/i.test((err as Error).message)
+        ? new FeatureInputError(`a key does not fit the join key type (${keyType}): ${(err as Error).message.split('\n')[0]}`)
+        : err;
+    if (e.joinKeys.length === 1 && distinct.length) {
+      const k = ident(e.joinKeys[0]!);
+      const cast = (s: string[]) => `CAST(${literal(s[0]!)} AS ${e.keyTypes[e.joinKeys[0]!]})`;
+      // the IN filter reads the index; the small join puts each row back at its key's position
+      const sql =
+        `SELECT q.__slipway_i AS i, t.* FROM (VALUES ${distinct.map((s, i) => `(${i}, ${cast(s)})`).join(', ')}) q(__slipway_i, __slipway_k) ` +
+        `JOIN (SELECT ${k} AS __slipway_k, ${this.columns(e).join(', ')} FROM ${ident(e.table)} WHERE ${k} IN (${distinct.map(cast).join(', ')})) t ON t.__slipway_k = q.__slipway_k`;
+      const rows = await this.db.rows(sql, signal).catch((err: unknown) => Promise.reject(conversion(err)));
+      for (const r of rows) found[Number(r.i)] = r;
+    } else {
+      const statement = await this.statement(entity, e);
+      for (const [i, s] of distinct.entries()) {
+        signal?.throwIfAborted();
+        statement.clearBindings();
+        s.forEach((v, j) => statement.bindVarchar(j + 1, v));
+        const rows = await statement.runAndReadAll().catch((err: unknown) => Promise.reject(conversion(err)));
+        found[i] = (rows.getRowObjectsJS() as Record<string, unknown>[])[0];
+      }
+    }
+    const results = distinct.map((_, i) => toLookup(e, found[i]));
+    return strings.map((s) => results[index.get(JSON.stringify(s))!]!);
+  }
+
+  private entity(entity: string): StoredEntity {
     const e = this.metaValue.entities[entity];
     if (!e) throw new FeatureInputError(`the online store has no entity '${entity}' (entities: ${Object.keys(this.metaValue.entities).join(', ') || 'none'})`);
+    return e;
+  }
+
+  /** The selected columns of a lookup: features as f<i>, view timestamps as t<i> (timestamps in epoch µs). */
+  private columns(e: StoredEntity): string[] {
+    const timestampCol = (c: string) => `epoch_us(CAST(${ident(c)} AS TIMESTAMP))`;
+    return [
+      ...e.features.map((f, i) => `${f.type === 'timestamp' ? timestampCol(f.column) : ident(f.column)} AS f${i}`),
+      ...e.views.map((v, i) => `${timestampCol(v.timestampColumn)} AS t${i}`),
+    ];
+  }
+
+  private async lookupNow(entity: string, key: EntityKey): Promise<OnlineLookup> {
+    await this.refresh();
+    const e = this.entity(entity);
     const values = keyStrings(entity, e, key);
     const statement = await this.statement(entity, e);
     statement.clearBindings();
@@ -262,28 +344,13 @@ export class OnlineStore {
       }
       throw err;
     }
-    const row = rows[0];
-    const out: Record<string, FeatureValue> = {};
-    e.features.forEach((f, i) => {
-      const v = row?.[`f${i}`];
-      out[f.name] = v === null || v === undefined ? null : f.type === 'timestamp' ? isoFromMicros(v as bigint) : jsonValue(v);
-    });
-    const timestamps: Record<string, string | null> = {};
-    e.views.forEach((v, i) => {
-      const t = row?.[`t${i}`];
-      timestamps[v.view] = t === null || t === undefined ? null : isoFromMicros(t as bigint);
-    });
-    return { found: !!row, values: out, timestamps };
+    return toLookup(e, rows[0]);
   }
 
   private statement(entity: string, e: StoredEntity) {
     let s = this.statements.get(entity);
     if (!s) {
-      const timestampCol = (c: string) => `epoch_us(CAST(${ident(c)} AS TIMESTAMP))`;
-      const cols = [
-        ...e.features.map((f, i) => `${f.type === 'timestamp' ? timestampCol(f.column) : ident(f.column)} AS f${i}`),
-        ...e.views.map((v, i) => `${timestampCol(v.timestampColumn)} AS t${i}`),
-      ];
+      const cols = this.columns(e);
       const where = e.joinKeys.map((k, i) => `${ident(k)} = CAST($${i + 1} AS ${e.keyTypes[k]})`).join(' AND ');
       s = this.db.connection.prepare(`SELECT ${cols.join(', ')} FROM ${ident(e.table)} WHERE ${where}`);
       s.catch(() => this.statements.delete(entity));

@@ -12,5 +12,5 @@ export { InferenceLog, INFERENCE_LOG_DEFAULTS, CURRENT_FILE, inferenceLogFiles, 
 export type { InferenceLogOptions, InferenceRecord } from './inferenceLog';
 export { ServingMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics';
 export { ServingServer, SERVING_DEFAULTS } from './server';
-export type { Enricher, ServingOptions, ServingEndpoint, ServedModel } from './server';
+export type { Enricher, EnrichContext, ServingOptions, ServingEndpoint, ServedModel } from './server';
 export { sampleInferRequest, type RowReader } from './sample';

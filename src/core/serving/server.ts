@@ -21,7 +21,15 @@ import { concatRows, sliceRows, type HostTensor } from './tensors';
  * Rewrites a request before it is checked against the model, e.g. the feature store adding
  * the features of the entity a request names. Throw a ServingError to answer with its status.
  */
-export type Enricher = (request: V2InferRequest, context: { readonly model: string; readonly version: string }) => Promise<V2InferRequest>;
+export type Enricher = (request: V2InferRequest, context: EnrichContext) => Promise<V2InferRequest>;
+
+/** What an Enricher knows of the served model. */
+export interface EnrichContext {
+  readonly model: string;
+  readonly version: string;
+  /** the inputs the request will be checked against (and model.json's feature names) */
+  readonly signature: ModelSignature;
+}
 
 export interface ServingOptions {
   /** a .onnx file, a folder with model.onnx (+ model.json), or `models:/NAME@ALIAS` (needs `resolver`) */
@@ -357,7 +365,7 @@ export class ServingServer {
     const served = this.served!;
     let enriched: unknown;
     try {
-      enriched = await this.o.enrich!(body as V2InferRequest, { model: served.name, version: served.version });
+      enriched = await this.o.enrich!(body as V2InferRequest, { model: served.name, version: served.version, signature: served.signature });
     } catch (e) {
       if (e instanceof ServingError) throw e;
       throw new ServingError(500, `enrichment failed: ${(e as Error).message}`);

@@ -11,6 +11,8 @@ type Serving = typeof import('../../core/serving/index');
 // onnxruntime is native and heavy: loaded when a model is first served or tried
 let servingModule: Serving | undefined;
 const serving = async (): Promise<Serving> => (servingModule ??= await import('../../core/serving/index.js'));
+type OnlineStore = import('../../core/features/index').OnlineStore;
+const ONLINE_STORE = '.slipway/online.duckdb'; // DEFAULT_ONLINE_STORE, without loading the feature store to know it
 
 /** A row of the reference data, read with DuckDB, for the Try panel's first request. */
 async function readRow(path: string, columns: readonly string[]): Promise<Record<string, unknown> | undefined> {
@@ -55,6 +57,7 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
   let endpoint: ServingEndpoint | undefined;
   let features: readonly string[] | undefined;
   let modelPath: string | undefined;
+  let onlineStore: OnlineStore | undefined;
   const item = vscode.window.createStatusBarItem('slipway.serving', vscode.StatusBarAlignment.Left, 8);
   item.name = 'Slipway Serving';
   const project = async () => (projects.active ? loadProject(projects.active.uri.fsPath).catch(() => undefined) : undefined);
@@ -89,10 +92,27 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
   const stop = async () => {
     if (!server) return;
     await server.stop();
+    onlineStore?.close();
+    onlineStore = undefined;
     log.info(`stopped serving ${endpoint?.model.name} on ${endpoint?.url}`);
     server = undefined;
     endpoint = undefined;
     item.hide();
+  };
+
+  /** The project's online store, when materialized: requests may then name entity keys instead of features. */
+  const openOnlineStore = async (p: LoadedProject) => {
+    const file = join(p.dir, ONLINE_STORE);
+    if (!existsSync(file)) return undefined;
+    try {
+      const f = await import('../../core/features/index.js');
+      onlineStore = await f.OnlineStore.open(file);
+      log.info(`serving with feature lookup from ${file}: requests may send "parameters": {"entity": ..., "keys": [...]} instead of features`);
+      return f.onlineEnricher(onlineStore);
+    } catch (e) {
+      log.warn(`serving without feature lookup: ${(e as Error).message}`);
+      return undefined;
+    }
   };
 
   const serveLocally = async (arg?: unknown): Promise<ServingEndpoint | undefined> => {
@@ -105,7 +125,9 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
     await stop();
     const s = await serving();
     const logDir = p ? resolve(p.dir, p.pipeline.serving.log) : join(dirname(path), 'logs', 'inference');
+    const enrich = p ? await openOnlineStore(p) : undefined;
     const options = {
+      ...(enrich ? { enrich } : {}),
       model: statSync(path).isDirectory() ? path : path,
       ...(p ? { name: p.pipeline.model.name, cwd: p.dir } : {}),
       ...(registryVersions.has(path) ? { version: registryVersions.get(path)! } : {}),
@@ -122,6 +144,8 @@ export function activateServing(context: vscode.ExtensionContext, projects: Proj
       });
     } catch (e) {
       server = undefined;
+      onlineStore?.close();
+      onlineStore = undefined;
       void vscode.window.showErrorMessage(`Slipway could not serve ${path}: ${(e as Error).message}`);
       return undefined;
     }

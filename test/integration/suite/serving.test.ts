@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { eventually, slipway, workspaceRoot } from './util';
 
 describe('Serving: Serve Locally and the Try panel', function () {
@@ -61,5 +61,30 @@ describe('Serving: Serve Locally and the Try panel', function () {
     assert.match(result.body, /probabilities/);
     assert.ok(result.roundTripMs > 0);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('serves with feature lookup when the project has a materialized online store', async function () {
+    this.timeout(120_000);
+    const root = workspaceRoot().fsPath;
+    const store = join(root, '.slipway', 'online.duckdb');
+    // the CLI next to the extension's bundle (out/test/integration → out/cli.js)
+    execFileSync(process.execPath, [resolve(__dirname, '../../cli.js'), 'features', 'materialize'], { cwd: root });
+    assert.ok(existsSync(store));
+    try {
+      const endpoint = (await vscode.commands.executeCommand('slipway.serving.serveLocally', vscode.Uri.file(model))) as { url: string };
+      const post = (body: unknown) => fetch(`${endpoint.url}/v2/models/churn-classifier/infer`, { method: 'POST', body: JSON.stringify(body) });
+      // the example's feature views hold monthly_fee but not the model's engineered columns: the lookup runs and says which are missing
+      const keyed = await post({ parameters: { keys: [1] } });
+      assert.equal(keyed.status, 400);
+      const error = ((await keyed.json()) as { error: string }).error;
+      assert.match(error, /^input 'features' is not in the request, and entity customer in the online store lacks its columns 'sessions_7d', 'sessions_30d', /);
+      assert.doesNotMatch(error, /'monthly_fee'/);
+      // a request with the features is served as before
+      const plain = await post({ inputs: [{ name: 'features', shape: [1, 9], datatype: 'FP32', data: [3, 10, 40, 0, 2, 300, 30, 1, 0] }] });
+      assert.equal(plain.status, 200);
+    } finally {
+      await vscode.commands.executeCommand('slipway.serving.stop');
+      rmSync(join(root, '.slipway', 'online.duckdb'), { force: true });
+    }
   });
 });
