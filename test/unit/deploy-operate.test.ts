@@ -28,6 +28,7 @@ const id = randomBytes(3).toString('hex');
 const NS = `slipway-dv-${id}`;
 const NS2 = `slipway-dv-${id}-b`;
 const IMAGE_V1 = `slipway-test/dv-serve:${id}-1`;
+const IMAGE_V2 = `slipway-test/dv-serve:${id}-2`;
 const PROJECT = 'dv';
 
 function pipeline(deploy: string, port: number, namespace = NS): Pipeline {
@@ -85,21 +86,26 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
     // hostNetwork pods bind on this machine: a port nobody holds, baked into the image
     port = await freePort();
     await buildServing(docker, IMAGE_V1, { modelDir: await standInModel(work, '1'), port, modelName: 'dv-model', cliJs: STAND_IN_CLI });
-    const objects = renderServing(pipeline('  target: kubernetes\n  replicas: 1\n  autoscale: { min: 1, max: 1, cpu_percent: 80 }\n', port), version('1'), {
-      image: IMAGE_V1,
+    await buildServing(docker, IMAGE_V2, { modelDir: await standInModel(work, '2'), port, modelName: 'dv-model', cliJs: STAND_IN_CLI });
+    await deploy('1', IMAGE_V1);
+  });
+
+  const deploy = async (v: string, image: string) => {
+    const objects = renderServing(pipeline('  target: kubernetes\n  replicas: 1\n  autoscale: { min: 1, max: 1, cpu_percent: 80 }\n', port), version(v), {
+      image,
       hostNetwork: true,
       hpaApiVersion: await client.hpaApiVersion(),
     });
     await client.apply(objects);
     const r = await client.watch(workloadOf(objects), { timeoutMs: 90_000 });
     assert.equal(r.phase, 'ready', r.message);
-  });
+  };
 
   after(async () => {
     const core = kc?.makeApiClient(k8s.CoreV1Api);
     for (const name of [NS, NS2]) await core?.deleteNamespace({ name }).catch(() => {});
     if (work) rmSync(work, { recursive: true, force: true });
-    await docker?.getImage(IMAGE_V1).remove({ force: true }).catch(() => {});
+    for (const image of [IMAGE_V1, IMAGE_V2]) await docker?.getImage(image).remove({ force: true }).catch(() => {});
   });
 
   test('logs: the server start line, read once and followed until aborted', async () => {
@@ -127,7 +133,7 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
     assert.match(followed, /stand-in serving dv-model version 1/);
   });
 
-  test('port-forward: a local port reaches the pod, for 50 sequential keep-alive requests; closed, it refuses', async () => {
+  test('port-forward: a local port reaches the pod for 50 sequential keep-alive requests, and the new pod after a rollout; closed, it refuses', async () => {
     const problems: string[] = [];
     const pf = await portForward(client, svc, { onError: (m) => problems.push(m) });
     try {
@@ -150,6 +156,15 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
       }
       assert.deepEqual(problems, []);
       assert.ok(pf.connections < 10, `fetch kept its connections alive through the forward (${pf.connections} for 51 requests)`);
+      const before = pf.pod;
+
+      // version 2 replaces the pod (strategy Recreate): the next connection finds the new one
+      await deploy('2', IMAGE_V2);
+      const r = await fetch(`${base}/v2/models/dv-model/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[]}', signal: AbortSignal.timeout(15_000) });
+      assert.equal(r.status, 200, await r.clone().text());
+      assert.equal(((await r.json()) as { model_version: string }).model_version, '2');
+      assert.notEqual(pf.pod, before);
+      console.log(`    after the rollout: ${problems.length ? problems.join('; ') : 'no problem reported'}`);
     } finally {
       await pf.close();
     }
@@ -185,7 +200,7 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
     assert.deepEqual(
       groups.map((g) => [g.namespace, g.source, g.items.map((i) => `${i.kind}/${i.name} v${i.modelVersion} ${i.status}`), g.error ?? '']),
       [
-        [NS, 'slipway.yaml', [`Deployment/${PROJECT} v1 Ready`], ''],
+        [NS, 'slipway.yaml', [`Deployment/${PROJECT} v2 Ready`], ''],
         [NS2, 'setting', [`Deployment/${PROJECT} v9 Progressing`], ''],
         ['default', 'setting', [], groups[2]!.error],
       ],
