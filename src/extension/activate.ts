@@ -9,6 +9,7 @@ import { activateDrift } from './drift';
 import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
 import { activateServing } from './serving';
+import { activateDeployments } from './deployments';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -20,6 +21,7 @@ export interface SlipwayApi {
   readonly jobs: Pick<JobsModel, 'all' | 'get' | 'whenDone' | 'onDidChange' | 'linkRun'>;
   readonly tracking: Pick<TrackingConnection, 'state' | 'onDidChange' | 'refresh' | 'configured'>;
   readonly experiments: Pick<ExperimentsTreeProvider, 'loadedRuns' | 'getChildren' | 'refresh'>;
+  readonly deployments: Pick<ReturnType<typeof activateDeployments>, 'getChildren' | 'getTreeItem' | 'refresh' | 'load' | 'snapshot' | 'workloads' | 'onDidLoad'>;
 }
 
 /** The composition root: builds the services once and hands them to views and commands. */
@@ -45,9 +47,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   // drift: the panel and the on_drift check (s3:// monitoring data uses the artifact store's credentials)
   activateDrift(context, projects, log, artifactCredentials.provider);
   activateServing(context, projects, log);
+  const deployments = activateDeployments(context, projects, log);
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
-  return { projects, jobs, tracking, experiments };
+  return { projects, jobs, tracking, experiments, deployments };
 }
 
 export function deactivate(): void {}
