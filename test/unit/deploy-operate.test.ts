@@ -233,16 +233,18 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
     }
     // a client made after the CRD exists: the object API caches what the cluster serves
     const kclient = new DeployClient({ kubeconfig: KUBECONFIG, pollMs: 300 });
-    const p = parsePipeline(`version: 1\nname: dv-isvc\nmodel:\n  name: dv-model\ndeploy:\n  namespace: ${NS}\n  target: kserve\n  replicas: 1\n  canary: 10\n`).model;
+    // the same project as the Deployment next to it: deleting one leaves the other's objects
+    const p = parsePipeline(`version: 1\nname: ${PROJECT}\nmodel:\n  name: dv-model\ndeploy:\n  namespace: ${NS}\n  target: kserve\n  replicas: 1\n  canary: 10\n`).model;
     await kclient.apply(renderServing(p, version('1', { storageUri: 's3://models/dv/1' }), { image: 'unused' }));
     await kclient.apply(renderServing(p, version('2', { storageUri: 's3://models/dv/2' }), { image: 'unused' }));
-    const ref: WorkloadRef = { kind: 'InferenceService', name: 'dv-isvc', namespace: NS };
-    assert.equal((await kclient.status('dv-isvc', NS))[0]!.canaryPercent, 10);
+    const ref: WorkloadRef = { kind: 'InferenceService', name: PROJECT, namespace: NS };
+    const isvcStatus = async () => (await kclient.status(PROJECT, NS)).filter((s) => s.kind === 'InferenceService');
+    assert.equal((await isvcStatus())[0]!.canaryPercent, 10);
 
     const done = await promoteCanary(kclient, ref, { who: 'test-user', now: new Date('2026-01-02T03:04:05Z') });
     assert.equal(done.fromPercent, 10);
     assert.equal(done.record, 'promoted by test-user at 2026-01-02T03:04:05.000Z from a 10% canary (version 2)');
-    const read = (await k8s.KubernetesObjectApi.makeApiClient(kc).read({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'dv-isvc', namespace: NS } })) as unknown as KubeObject;
+    const read = (await k8s.KubernetesObjectApi.makeApiClient(kc).read({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: PROJECT, namespace: NS } })) as unknown as KubeObject;
     const predictor = (read.spec as any).predictor;
     assert.equal('canaryTrafficPercent' in predictor, false, 'no canary: all traffic to the latest revision');
     assert.equal(predictor.model.storageUri, 's3://models/dv/2', 'the rest of the spec is kept');
@@ -250,18 +252,18 @@ describe('operating deployments on a real cluster', { skip, concurrency: 1 }, ()
     assert.equal(read.metadata.annotations?.['slipway.dev/model-version'], '2');
     assert.equal(read.metadata.labels?.['app.kubernetes.io/managed-by'], 'slipway', 'the labels Slipway owns stay');
     assert.ok((read.metadata as any).managedFields.some((f: any) => f.manager === 'slipway' && f.operation === 'Apply'));
-    const after = await kclient.status('dv-isvc', NS);
+    const after = await isvcStatus();
     assert.equal(after[0]!.canaryPercent, undefined);
     assert.equal(after[0]!.modelVersion, '2');
 
-    await assert.rejects(promoteCanary(kclient, ref), /^Error: nothing to promote: InferenceService slipway-dv-\w+\/dv-isvc has no canary \(all traffic already goes to its latest revision\)$/);
+    await assert.rejects(promoteCanary(kclient, ref), /^Error: nothing to promote: InferenceService slipway-dv-\w+\/dv has no canary \(all traffic already goes to its latest revision\)$/);
     await assert.rejects(promoteCanary(kclient, svc), /^Error: Deployment slipway-dv-\w+\/dv has no canary to promote: a Deployment rolls every replica to the new version/);
     // the version before the canary is still the rollback target
     const back = await kclient.rollback(ref);
     assert.deepEqual([back.fromVersion, back.toVersion], ['2', '1']);
     const del = await deleteServing(kclient, ref);
-    assert.deepEqual(del.deleted, [`InferenceService ${NS}/dv-isvc`]);
-    assert.equal((await kclient.status('dv-isvc', NS)).length, 0);
+    assert.deepEqual(del.deleted, [`InferenceService ${NS}/${PROJECT}`], "the Deployment's Service and autoscaler are not the InferenceService's");
+    assert.deepEqual((await kclient.status(PROJECT, NS)).map((s) => s.kind), ['Deployment']);
   });
 
   test('delete: the Deployment, its Service and its autoscaler, in the foreground', async () => {

@@ -459,9 +459,11 @@ export interface DeleteResult {
 }
 
 /**
- * Deletes the workload (foreground: its ReplicaSets and pods go first) and the project's
- * Service and HorizontalPodAutoscaler next to it (the same Slipway labels), then waits until
- * the workload is gone (`wait`, default on).
+ * Deletes the workload (foreground: what it owns goes first) and, for a Deployment, the
+ * project's Service selecting its pods and the HorizontalPodAutoscaler scaling it (Slipway's
+ * labels, and pointing at it: an InferenceService of the same project next to it keeps its
+ * own), then waits until the workload is gone (`wait`, default on). An InferenceService's
+ * services and autoscaling are KServe's, owned by it, and go with it.
  */
 export async function deleteServing(client: DeployClient, ref: WorkloadRef, options: { wait?: boolean; timeoutMs?: number; signal?: AbortSignal; pollMs?: number } = {}): Promise<DeleteResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -486,22 +488,25 @@ export async function deleteServing(client: DeployClient, ref: WorkloadRef, opti
   if (!live) throw new KubeError(`nothing to delete: there is no ${where(ref)}`, 'not-found', 404);
   const labels = live.metadata?.labels ?? {};
   const project = labels['app.kubernetes.io/name'];
+  const podSelector = ref.kind === 'Deployment' ? ((live as k8s.V1Deployment).spec?.selector?.matchLabels ?? {}) : {};
   const deleted: string[] = [];
   const body = { propagationPolicy: 'Foreground' };
   if (ref.kind === 'Deployment') {
     if (await call(apps.deleteNamespacedDeployment({ name: ref.name, namespace: ref.namespace, body }), `deleting ${where(ref)}`)) deleted.push(where(ref));
   } else if (await call(custom.deleteNamespacedCustomObject({ ...isvc, body }), `deleting ${where(ref)}`)) deleted.push(where(ref));
-  if (labels['app.kubernetes.io/managed-by'] === 'slipway' && project) {
+  if (ref.kind === 'Deployment' && labels['app.kubernetes.io/managed-by'] === 'slipway' && project) {
     const selector = selectorString({ 'app.kubernetes.io/managed-by': 'slipway', 'app.kubernetes.io/name': project, 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] ?? 'serving' });
     const services = (await call(core.listNamespacedService({ namespace: ref.namespace, labelSelector: selector }), `listing the Services of ${project}`))?.items ?? [];
-    for (const s of services) {
+    // a Service of the project that sends to this Deployment's pods
+    const selects = (sel: Record<string, string> | undefined) => !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => podSelector[k] === v);
+    for (const s of services.filter((x) => selects(x.spec?.selector))) {
       const name = s.metadata!.name!;
       if (await call(core.deleteNamespacedService({ name, namespace: ref.namespace, body }), `deleting Service ${ref.namespace}/${name}`)) deleted.push(`Service ${ref.namespace}/${name}`);
     }
     // autoscaling/v1 lists autoscalers of every version
     const scaling = client.kc.makeApiClient(k8s.AutoscalingV1Api);
     const hpas = (await call(scaling.listNamespacedHorizontalPodAutoscaler({ namespace: ref.namespace, labelSelector: selector }), `listing the autoscalers of ${project}`))?.items ?? [];
-    for (const h of hpas) {
+    for (const h of hpas.filter((x) => x.spec?.scaleTargetRef?.kind === 'Deployment' && x.spec.scaleTargetRef.name === ref.name)) {
       const name = h.metadata!.name!;
       if (await call(scaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, body }), `deleting HorizontalPodAutoscaler ${ref.namespace}/${name}`)) {
         deleted.push(`HorizontalPodAutoscaler ${ref.namespace}/${name}`);

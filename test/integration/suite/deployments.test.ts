@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import * as k8s from '@kubernetes/client-node';
-import { parseDocument } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { parsePipeline, type Pipeline } from '../../../src/core/pipeline/index';
 import { DeployClient, workloadOf } from '../../../src/core/deploy/rollout';
 import { renderServing } from '../../../src/core/deploy/manifests';
@@ -214,6 +214,38 @@ describe('Deployments: the view, Try Live, logs, rollback and delete on a real c
     console.log(`      listed by itself: ${since.join(' → ')}`);
     assert.ok(since.length >= 2 && since[0] !== 'v1 Ready', `listed while progressing, then ready, with no refresh asked: ${since.join(', ')}`);
     await workloadShowing('v1 · 1/1 ready');
+  });
+
+  it('Promote Canary ends an InferenceService canary (a minimal KServe CRD, no controller); Delete removes it', async function () {
+    this.timeout(120_000);
+    const crd = parseYaml(readFileSync(join(process.env.SLIPWAY_REPO!, 'test/k8s/kserve-crd.yaml'), 'utf8')) as k8s.KubernetesObject;
+    const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await ext.patchCustomResourceDefinition(
+      { name: 'inferenceservices.serving.kserve.io', body: crd, fieldManager: 'slipway-test', force: true },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+    );
+    await eventually(async () => (await ext.readCustomResourceDefinition({ name: 'inferenceservices.serving.kserve.io' })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'), 'the CRD to be established');
+    const kserve = { ...pipeline, deploy: { ...pipeline.deploy!, target: 'kserve' as const, canary: 10 } };
+    // a client made after the CRD exists: the object API caches what the cluster serves
+    await new DeployClient().apply(renderServing(kserve, { name: pipeline.model.name, version: '7', storageUri: 's3://models/churn/7' }, { image: 'unused' }));
+    const isvc = await eventually(async () => {
+      const found = (await listed()).children.find((n): n is Workload => n.kind === 'workload' && n.status.kind === 'InferenceService');
+      return found && api.deployments.getTreeItem(found).contextValue === 'slipway.deployment.isvc.canary' ? found : undefined;
+    }, 'the view to list the InferenceService with its canary');
+    assert.equal(api.deployments.getTreeItem(isvc).description, 'v7 · 0/1 ready · canary 10% · unknown');
+    const promoted = (await vscode.commands.executeCommand('slipway.deployments.promote', isvc)) as { fromPercent: number; record: string } | undefined;
+    assert.ok(promoted, 'the promotion ran');
+    assert.equal(promoted.fromPercent, 10);
+    assert.match(promoted.record, /^promoted by \S+ at \d{4}-\d\d-\d\dT\S+ from a 10% canary \(version 7\)$/);
+    const after = await eventually(async () => {
+      const found = (await listed()).children.find((n): n is Workload => n.kind === 'workload' && n.status.kind === 'InferenceService');
+      return found && found.status.canaryPercent === undefined ? found : undefined;
+    }, 'the canary to leave the item');
+    assert.equal(api.deployments.getTreeItem(after).contextValue, 'slipway.deployment.isvc');
+    assert.equal(api.deployments.getTreeItem(after).description, 'v7 · 0/1 ready · unknown');
+    const removed = (await vscode.commands.executeCommand('slipway.deployments.delete', after, { confirm: false })) as { deleted: string[] } | undefined;
+    assert.deepEqual(removed?.deleted, [`InferenceService ${ns}/churn`]);
+    await eventually(async () => !(await listed()).children.some((n) => n.kind === 'workload' && n.status.kind === 'InferenceService'), 'the InferenceService to leave the view');
   });
 
   it('Delete removes the Deployment, its Service and autoscaler; the view shows nothing deployed', async function () {
