@@ -303,13 +303,16 @@ export async function portForward(client: DeployClient, ref: WorkloadRef, option
         cb();
       },
     });
+    const what = `forwarding to pod ${ref.namespace}/${t.pod}`;
     const pending = forwarder.portForward(ref.namespace, t.pod, [t.port], socket, errSink, socket) as Promise<Ws>;
     try {
-      return { ws: await within(pending, timeoutMs, `forwarding to pod ${ref.namespace}/${t.pod}`), errors: () => errText };
+      return { ws: await within(pending, timeoutMs, what), errors: () => errText };
     } catch (e) {
       // a socket that opens after all is closed at once
       pending.then((ws) => ws.close(), () => {});
-      throw e;
+      // the WebSocket handshake's refusal carries the API server's status: 403, 404 in words
+      const status = /Unexpected server response: (\d{3})/.exec(String((e as { message?: string })?.message ?? ''));
+      throw status ? kubeError({ code: Number(status[1]), body: { message: `the API server refused the port-forward to pod ${t.pod}` } }, what) : kubeError(e, what);
     }
   };
 

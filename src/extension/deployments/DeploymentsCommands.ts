@@ -120,7 +120,7 @@ export function registerDeploymentsCommands(deps: Deps): vscode.Disposable[] {
       deps.context.subscriptions.push(panel);
       return panel;
     } catch (e) {
-      fail('connect to', t, e);
+      if ((e as { kind?: string }).kind !== 'cancelled') fail('connect to', t, e);
       return undefined;
     }
   };
