@@ -11,6 +11,7 @@ import { findRunOfJob } from '../core/tracking/index';
 import { ArtifactCredentials } from './artifactCredentials';
 import { activateServing } from './serving';
 import { activateDeploy } from './deploy';
+import { activateDeployments } from './deployments';
 import type { TrackingConnection } from './tracking/TrackingConnection';
 import type { ExperimentsTreeProvider } from './tracking/ExperimentsTreeProvider';
 import { startPipelineLanguageClient } from './language/PipelineLanguageClient';
@@ -23,6 +24,7 @@ export interface SlipwayApi {
   readonly tracking: Pick<TrackingConnection, 'state' | 'onDidChange' | 'refresh' | 'configured'>;
   readonly experiments: Pick<ExperimentsTreeProvider, 'loadedRuns' | 'getChildren' | 'refresh'>;
   readonly features: Pick<FeaturesTreeProvider, 'getChildren' | 'getTreeItem' | 'whenLoaded' | 'freshnessOf' | 'nodeOf' | 'refresh'>;
+  readonly deployments: Pick<ReturnType<typeof activateDeployments>, 'getChildren' | 'getTreeItem' | 'refresh' | 'load' | 'snapshot' | 'workloads' | 'onDidLoad'>;
 }
 
 /** The composition root: builds the services once and hands them to views and commands. */
@@ -51,9 +53,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slipwa
   // models:/ URIs resolve through the registry of the tracking connection (serve, try, build, deploy)
   const models = activateDeploy(context, projects, tracking, log, artifactCredentials.provider);
   activateServing(context, projects, log, (project, uri) => models.serveModel(project, uri));
+  const deployments = activateDeployments(context, projects, log);
   // a finished job links to the MLflow run its script logged (tag slipway.job)
   jobs.linkRun = (record) => (tracking.configured ? findRunOfJob(tracking.api.mlflow, record.spec.experiment, record.id, { timeoutMs: 5000 }) : Promise.resolve(undefined));
-  return { projects, jobs, tracking, experiments, features };
+  return { projects, jobs, tracking, experiments, features, deployments };
 }
 
 export function deactivate(): void {}

@@ -49,14 +49,16 @@ wait_for() { # seconds cmd...
 
 deps() {
   # once per machine: skip when every tool is there
+  # socat and nsenter: the kubelet's port-forward (dockershim) runs them on the node
   if command -v dockerd >/dev/null && command -v debootstrap >/dev/null && command -v etcd >/dev/null && command -v go >/dev/null \
-    && command -v kubectl >/dev/null && [ -d /usr/share/gocode/src/github.com/modern-go/reflect2 ] && [ -d /usr/share/gocode/src/github.com/json-iterator/go ]; then
+    && command -v kubectl >/dev/null && command -v socat >/dev/null && command -v nsenter >/dev/null \
+    && [ -d /usr/share/gocode/src/github.com/modern-go/reflect2 ] && [ -d /usr/share/gocode/src/github.com/json-iterator/go ]; then
     return 0
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends \
     docker.io debootstrap etcd-server golang-go rsync make gcc libc6-dev curl ca-certificates \
-    openssl xz-utils golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev >/dev/null
+    openssl xz-utils golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev socat util-linux >/dev/null
 }
 
 docker_up() {

@@ -12,6 +12,8 @@ import { buildImage, writeServeContext } from '../../src/core/deploy/image';
 
 export const NODE_BASE = 'slipway-test/node-base:24';
 export const STAND_IN_CLI = resolve('test/k8s/serve-test-image/cli.js');
+/** The stand-in in the repository at `root` (integration tests run with another working directory). */
+export const standInCli = (root: string) => join(root, 'test/k8s/serve-test-image/cli.js');
 
 /** The Node binary to put in the base image: the cached Node 24 (glibc only), else the one running. */
 function nodeBinary(): string {
@@ -50,7 +52,7 @@ export async function standInModel(root: string, version: string, extra: Record<
 export async function buildServing(
   docker: Docker,
   tag: string,
-  options: { modelDir: string; port: number; modelName?: string; cliJs?: string; log?: (t: string) => void },
+  options: { modelDir: string; port: number; modelName?: string; cliJs?: string; log?: (t: string) => void; slipwayRoot?: string },
 ): Promise<{ id: string; dockerfile: string; log: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-serve-ctx-'));
   let log = '';
@@ -59,7 +61,8 @@ export async function buildServing(
       modelDir: options.modelDir,
       port: options.port,
       baseImage: NODE_BASE,
-      slipwayRoot: process.cwd(),
+      // the repository (its node_modules hold onnxruntime): the cwd, unless told (the extension host runs elsewhere)
+      slipwayRoot: options.slipwayRoot ?? process.cwd(),
       ...(options.cliJs ? { cliJs: options.cliJs } : {}),
       ...(options.modelName ? { modelName: options.modelName } : {}),
       labels: { 'slipway.dev/model-version': tag.split(':').pop()! },

@@ -77,6 +77,8 @@ export const DEPLOY_KEYS = {
   modelVersion: 'slipway.dev/model-version',
   runId: 'slipway.dev/run-id',
   gateOverride: 'slipway.dev/gate-override',
+  /** InferenceService: who ended the canary and when (the Deployments view's Promote) */
+  promoted: 'slipway.dev/promoted',
   /** InferenceService: the spec and annotations applied before the current ones (rollback target) */
   previous: 'slipway.dev/previous',
   /** InferenceService: hash of the spec Slipway applied, to tell a re-apply from a new version */

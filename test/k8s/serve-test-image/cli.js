@@ -34,7 +34,10 @@ process.on('SIGINT', stop);
 const server = http
   .createServer((req, res) => {
     if (req.url === '/v2/health/live' || req.url === '/v2/health/ready') return send(res, 200, { live: true, ready: true });
-    if (req.url === `/v2/models/${name}`) return send(res, 200, { name, versions: [version], platform: 'stand-in' });
+    // the signature the Try panel reads: any request body is echoed by its length
+    if (req.url === `/v2/models/${name}`) {
+      return send(res, 200, { name, versions: [version], platform: 'stand-in', inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 9] }], outputs: [{ name: 'echo', datatype: 'BYTES', shape: [-1] }] });
+    }
     if (req.method === 'POST' && req.url === `/v2/models/${name}/infer`) {
       let body = '';
       req.on('data', (c) => (body += c));
