@@ -73,6 +73,9 @@ describe('Features: the view, statistics, preview, snippet, go to definition', f
     pipelinePath = vscode.Uri.joinPath(workspaceRoot(), 'slipway.yaml').fsPath;
     original = readFileSync(pipelinePath, 'utf8');
     data = join(workspaceRoot().fsPath, 'data');
+    // earlier suites edit and restore slipway.yaml: let the view's reload on those changes (300 ms debounce) finish first
+    await new Promise((r) => setTimeout(r, 1500));
+    await api.features.whenLoaded();
   });
 
   afterEach(async () => {
