@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubernetesJobName, trainingCronJobManifest, trainingJobManifest } from '../../src/core/training/kubernetesManifests';
-import { podProblem, resourceRequirements } from '../../src/core/kube/config';
+import { podProblem } from '../../src/core/kube/config';
+import { containerResources } from '../../src/core/kube/resources';
 import type { JobSpec } from '../../src/core/training/types';
 import type { KubernetesTarget } from '../../src/core/pipeline/index';
 
@@ -61,5 +62,11 @@ test('pod problems in plain words', () => {
   const crash = { status: { containerStatuses: [{ name: 'train', state: { waiting: { reason: 'CrashLoopBackOff' } } }] } };
   assert.match(podProblem(crash as any)!, /keeps crashing/);
   assert.equal(podProblem({ status: { phase: 'Running' } } as any), undefined);
-  assert.equal(resourceRequirements(undefined), undefined);
+});
+
+test('slipway.yaml resources → container resources: requests = limits, GPUs as limits only, nothing when nothing is asked', () => {
+  assert.equal(containerResources(undefined), undefined);
+  assert.equal(containerResources({ gpu: 0 }), undefined);
+  assert.deepEqual(containerResources({ cpu: '500m', memory: '1Gi', gpu: 0 }), { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } });
+  assert.deepEqual(containerResources({ memory: '2Gi', gpu: 2 }), { requests: { memory: '2Gi' }, limits: { memory: '2Gi', 'nvidia.com/gpu': '2' } });
 });

@@ -2,7 +2,8 @@
  * Pure renderers: (pipeline, model version, image) → the Kubernetes objects that serve the model.
  * No cluster access here; rollout.ts applies what these return, gitops.ts writes it to files.
  */
-import type { Deploy, Pipeline, Resources } from '../pipeline/index';
+import type { Deploy, Pipeline } from '../pipeline/index';
+import { containerResources } from '../kube/resources';
 import { slipwayLabels } from '../training/kubernetesManifests';
 import { DEPLOY_KEYS, type DeployModel, type HpaApiVersion, type KubeObject } from './types';
 
@@ -50,20 +51,6 @@ export function defaultImage(pipeline: Pipeline, version: string): string {
   return `${repo}:${version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
 }
 
-/**
- * Kubernetes quantities from deploy.resources (requests = limits). Kept here rather than reusing
- * kube/config.ts's, which loads the Kubernetes client: renderers stay in the light CLI bundle.
- */
-export function servingResources(r: Resources | undefined): { requests: Record<string, string>; limits: Record<string, string> } | undefined {
-  if (!r) return undefined;
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (r.cpu) requests.cpu = limits.cpu = r.cpu;
-  if (r.memory) requests.memory = limits.memory = r.memory;
-  if (r.gpu) limits['nvidia.com/gpu'] = String(r.gpu);
-  return Object.keys(limits).length ? { requests, limits } : undefined;
-}
-
 function requireDeploy(pipeline: Pipeline): Deploy {
   if (!pipeline.deploy) throw new RenderError('slipway.yaml has no deploy section: add `deploy: { target: kubernetes, namespace: ... }`');
   return pipeline.deploy;
@@ -104,7 +91,7 @@ export function renderDeployment(pipeline: Pipeline, model: DeployModel, options
   const name = servingName(pipeline.name);
   const labels = labelsFor(pipeline, model);
   const port = pipeline.serving.port;
-  const resources = servingResources(deploy.resources);
+  const resources = containerResources(deploy.resources);
   const versionNotes = versionAnnotations(model);
   return {
     apiVersion: 'apps/v1',
@@ -202,7 +189,7 @@ export function renderInferenceService(pipeline: Pipeline, model: DeployModel, o
       `model ${model.name} version ${model.version} has no artifact location (storageUri): KServe downloads the model from storage (s3://, gs://, pvc://, https://); register the version in the registry, or pass its location`,
     );
   }
-  const resources = servingResources(deploy.resources);
+  const resources = containerResources(deploy.resources);
   const auto = deploy.autoscale;
   return {
     apiVersion: KSERVE_API_VERSION,

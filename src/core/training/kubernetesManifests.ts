@@ -1,4 +1,5 @@
 import type { KubernetesTarget } from '../pipeline/index';
+import { containerResources } from '../kube/resources';
 import { jobEnv, paramsToArgs, type JobSpec } from './types';
 
 /** Labels on everything Slipway creates: `kubectl get jobs -l app.kubernetes.io/managed-by=slipway`. */
@@ -17,22 +18,13 @@ export function kubernetesJobName(project: string, id: string): string {
   return `slipway-${p}-${id}`.replace(/--+/g, '-');
 }
 
-function resources(r: KubernetesTarget['resources']): Record<string, unknown> | undefined {
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (r.cpu) requests.cpu = limits.cpu = r.cpu;
-  if (r.memory) requests.memory = limits.memory = r.memory;
-  if (r.gpu) limits['nvidia.com/gpu'] = String(r.gpu);
-  return Object.keys(limits).length ? { requests, limits } : undefined;
-}
-
 /**
  * The pod template that runs training: the image of training.targets.kubernetes, which holds the
  * project at its working directory, running `python3 <script> --k v ...` (no shell).
  */
 export function trainingPodSpec(spec: JobSpec, target: KubernetesTarget, jobId: string): Record<string, unknown> {
   const env = jobEnv(spec, jobId);
-  const res = resources(target.resources);
+  const res = containerResources(target.resources);
   return {
     restartPolicy: 'Never',
     containers: [
