@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { webviewHtml } from '../webviewHtml';
 import { isAbsolute, relative } from 'node:path';
 import { computeDrift, currentTimeColumns, DriftInputError, qualityOverTime, QualityUnavailable, type CurrentWindow, type TimeColumn } from '../../core/drift/index';
 import type { DriftPanelData, FromWebview, QualityBucket, QualityState, ToWebview, WindowChoice } from '../../../webview/drift/protocol';
@@ -270,26 +270,9 @@ export class DriftPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const nonce = randomBytes(16).toString('base64');
-    const webview = this.panel.webview;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'out', 'webview', 'drift.js'));
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource} 'unsafe-inline'`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-    ].join('; ');
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style>
-body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 0 16px 24px; }
-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
-h1 { font-size: 1.4em; font-weight: 600; margin-right: auto; }
-h2 { font-size: 1.1em; margin-top: 24px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 4px; }
-.meta { color: var(--vscode-descriptionForeground); }
-.error { color: var(--vscode-errorForeground); }
+    return webviewHtml(this.panel.webview, this.deps.extensionUri, 'drift', {
+      loading: 'Computing drift…',
+      style: `
 .controls { display: flex; align-items: flex-end; gap: 12px; flex-wrap: wrap; margin: 8px 0; }
 .controls label { display: flex; flex-direction: column; gap: 2px; color: var(--vscode-descriptionForeground); }
 .controls vscode-single-select { width: 170px; }
@@ -318,10 +301,10 @@ ul.messages { padding-left: 18px; }
 li.warning { color: var(--vscode-editorWarning-foreground); }
 li.error { color: var(--vscode-errorForeground); }
 a { color: var(--vscode-textLink-foreground); }
-</style></head>
-<body><div id="root"><p class="meta">Computing drift…</p></div>
-<script nonce="${nonce}" src="${script}"></script></body></html>`;
+`,
+    });
   }
+
 
   dispose(): void {
     if (this.disposed) return;

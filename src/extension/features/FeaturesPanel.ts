@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { webviewHtml } from '../webviewHtml';
 import type { LoadedProject } from '../../core/project/loadProject';
 import { featureStats, FeatureInputError, previewView, type FeatureStats, type FetchToLocal, type ViewPreview } from '../../core/features/index';
 import type { FeaturesPanelState, FromWebview, Loadable, PreviewView, StatsView, ToWebview } from '../../../webview/features/protocol';
@@ -218,20 +218,9 @@ export class FeaturesPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const nonce = randomBytes(16).toString('base64');
-    const webview = this.panel.webview;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'out', 'webview', 'features.js'));
-    const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'unsafe-inline'`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`].join('; ');
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style>
-body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 0 16px 24px; }
-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
-h1 { font-size: 1.4em; font-weight: 600; margin-right: auto; }
-h2 { font-size: 1.1em; margin-top: 24px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 4px; }
-.meta { color: var(--vscode-descriptionForeground); }
-.error { color: var(--vscode-errorForeground); white-space: pre-wrap; }
+    return webviewHtml(this.panel.webview, this.deps.extensionUri, 'features', {
+      loading: 'Reading the view…',
+      style: `
 .status { display: flex; align-items: center; gap: 8px; }
 .scroll { overflow: auto; max-height: min(45vh, 360px); border: 1px solid var(--vscode-panel-border); }
 table { border-collapse: collapse; }
@@ -250,10 +239,10 @@ td.null { color: var(--vscode-descriptionForeground); font-style: italic; }
 a { color: var(--vscode-textLink-foreground); cursor: pointer; }
 h3 .meta { font-weight: normal; }
 #metrics th { text-align: left; padding-right: 16px; }
-</style></head>
-<body><div id="root"><p class="meta">Reading the view…</p></div>
-<script nonce="${nonce}" src="${script}"></script></body></html>`;
+`,
+    });
   }
+
 
   dispose(): void {
     if (this.disposed) return;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { webviewHtml } from '../webviewHtml';
 import type { FromTryWebview, ToTryWebview, TryModelInfo, TryResult } from '../../../webview/try/protocol';
 
 export interface TryTarget {
@@ -98,24 +98,19 @@ export class TryPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview', 'try.js'));
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${this.panel.webview.cspSource} 'unsafe-inline'; font-src ${this.panel.webview.cspSource}`;
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<style>
-body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 0 16px 24px; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 20px; border-bottom: 1px solid var(--vscode-panel-border); }
-.meta { color: var(--vscode-descriptionForeground); } .error { color: var(--vscode-errorForeground); }
+    return webviewHtml(this.panel.webview, this.extensionUri, 'try', {
+      loading: 'Loading the model…',
+      style: `
 .tables { display: flex; gap: 32px; flex-wrap: wrap; }
 table { border-collapse: collapse; } caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { text-align: left; padding: 2px 10px; border-bottom: 1px solid var(--vscode-panel-border); }
 textarea { width: 100%; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); }
 pre { background: var(--vscode-textCodeBlock-background); padding: 8px; white-space: pre-wrap; font-family: var(--vscode-editor-font-family); }
 .actions { margin: 8px 0; }
-</style></head><body><div id="root"><p class="meta">Loading the model…</p></div>
-<script nonce="${nonce}" src="${script}"></script></body></html>`;
+`,
+    });
   }
+
 
   dispose(): void {
     if (!TryPanel.open.delete(this)) return;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { webviewHtml } from '../webviewHtml';
 import type { FromWebview, HistoryPoint, RunsPanelData, RunSummary, ToWebview } from '../../../webview/runs/protocol';
 import type { Run } from '../../core/tracking/index';
 import type { TrackingConnection } from './TrackingConnection';
@@ -100,25 +100,9 @@ export class RunsPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview', 'runs.js'));
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${this.panel.webview.cspSource} 'unsafe-inline'`,
-      `font-src ${this.panel.webview.cspSource}`,
-      `img-src ${this.panel.webview.cspSource} data:`,
-    ].join('; ');
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style>
-body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 0 16px 24px; }
-header { display: flex; align-items: center; gap: 16px; }
-h1 { font-size: 1.4em; font-weight: 600; margin-right: auto; }
-h2 { font-size: 1.1em; margin-top: 24px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 4px; }
-.meta { color: var(--vscode-descriptionForeground); }
-.error { color: var(--vscode-errorForeground); }
+    return webviewHtml(this.panel.webview, this.extensionUri, 'runs', {
+      loading: 'Loading…',
+      style: `
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 3px 10px; border-bottom: 1px solid var(--vscode-panel-border); font-variant-numeric: tabular-nums; }
 th { color: var(--vscode-descriptionForeground); font-weight: 600; }
@@ -129,10 +113,10 @@ tr.differs td.key { font-weight: 600; }
 .chart { height: 240px; position: relative; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
 a { color: var(--vscode-textLink-foreground); }
-</style></head>
-<body><div id="root"><p class="meta">Loading…</p></div>
-<script nonce="${nonce}" src="${script}"></script></body></html>`;
+`,
+    });
   }
+
 
   dispose(): void {
     RunsPanel.open.delete(this);
