@@ -105,6 +105,10 @@ describe('slipway deploy (no cluster)', { skip: !existsSync(CLI) && 'build first
     const s = cli(['status']);
     assert.equal(s.code, 2, s.err);
     assert.match(s.err, /cannot read the kubeconfig|no Kubernetes context/);
+    // no KUBECONFIG and no ~/.kube/config: said so, not a made-up context on localhost:8080
+    const none = cli(['status'], { KUBECONFIG: '', HOME: dir, KUBERNETES_SERVICE_HOST: '' });
+    assert.equal(none.code, 2, none.err);
+    assert.match(none.err, /no kubeconfig: set KUBECONFIG or create ~\/\.kube\/config/);
     const b = cli(['build-image', '--model', 'good', '--image', 'slipway-test/never:1']);
     assert.equal(b.code, 1, b.err);
     assert.match(b.err, /building slipway-test\/never:1: cannot reach the Docker Engine at unix:\/\/.*no-docker\.sock \(ENOENT\)\. Is Docker running, and DOCKER_HOST right\?/);

@@ -1,4 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 export class KubeError extends Error {
   constructor(
@@ -10,9 +13,20 @@ export class KubeError extends Error {
   }
 }
 
+/** Whether loadFromDefault has something real to load: a KUBECONFIG entry, ~/.kube/config, or a pod's service account. */
+function hasKubeconfig(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.KUBECONFIG?.split(delimiter).some((f) => f.trim() !== '')) return true;
+  if (existsSync(join(env.HOME || env.USERPROFILE || homedir(), '.kube', 'config'))) return true;
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
 /** The user's kubeconfig (KUBECONFIG, else ~/.kube/config), switched to `context` when given. */
 export function loadKubeConfig(context?: string, kubeconfigPath?: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
+  // without any kubeconfig, loadFromDefault invents a context "loaded-context" for http://localhost:8080: say what is missing instead
+  if (!kubeconfigPath && !hasKubeconfig()) {
+    throw new KubeError('no kubeconfig: set KUBECONFIG or create ~/.kube/config (e.g. with your cluster\'s CLI or kubectl config set-cluster/set-context)', 'config');
+  }
   try {
     if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
     else kc.loadFromDefault();
@@ -54,17 +68,6 @@ export function kubeError(e: unknown, what: string): KubeError {
   if ((e as Error)?.name === 'AbortError') return new KubeError(`${what}: cancelled`, 'cancelled');
   const code = err.cause?.code ?? (err as { code?: string }).code;
   return new KubeError(`${what}: cannot reach the cluster${code ? ` (${code})` : ''}: ${detail}. Is the context right and the API server up?`, 'unreachable');
-}
-
-/** Kubernetes quantity strings from slipway.yaml's resources. */
-export function resourceRequirements(r: { cpu?: string; memory?: string; gpu?: number } | undefined): k8s.V1ResourceRequirements | undefined {
-  if (!r) return undefined;
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (r.cpu) requests.cpu = limits.cpu = r.cpu;
-  if (r.memory) requests.memory = limits.memory = r.memory;
-  if (r.gpu) limits['nvidia.com/gpu'] = String(r.gpu);
-  return Object.keys(limits).length ? { requests, limits } : undefined;
 }
 
 /** Why a pod is not running yet, in plain words; undefined when nothing is wrong. */
