@@ -266,12 +266,19 @@ export class DeployClient {
     } catch {
       // events are a help, not a need
     }
-    try {
-      const log = await core.readNamespacedPodLog({ name: trouble.pod, namespace, container: trouble.container, previous: true, tailLines: 5 });
-      const lines = String(log ?? '').trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-5);
-      if (lines.length) message += `; its last log lines: ${lines.join(' | ')}`;
-    } catch {
-      // no previous container yet
+    // the container that crashed: the previous one once it restarted, else the current one; the kubelet answers
+    // "unable to retrieve container logs" as log text when the runtime already removed a container
+    for (const previous of [true, false]) {
+      try {
+        const log = await core.readNamespacedPodLog({ name: trouble.pod, namespace, container: trouble.container, previous, tailLines: 5 });
+        const lines = String(log ?? '').trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-5);
+        if (lines.length && !/^unable to retrieve container logs/i.test(lines[0]!)) {
+          message += `; its last log lines: ${lines.join(' | ')}`;
+          break;
+        }
+      } catch {
+        // no such container (yet, or any more)
+      }
     }
     return message;
   }
