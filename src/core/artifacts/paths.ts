@@ -3,9 +3,10 @@
  * store's root, and on disk inside the destination, through symbolic links too. The lexical
  * checks are the tracking client's (one rule for every artifact path in Slipway).
  */
-import { mkdir, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { cleanArtifactPath, safeDestination } from '../tracking';
+import { symlinkEscape } from '../tracking/artifacts';
 import { ArtifactError, fileError } from './errors';
 
 /** Who gave a path: the caller, or the store's listing (a key in a bucket is data, not a path). */
@@ -38,24 +39,10 @@ export function joinPath(...parts: string[]): string {
   return parts.filter(Boolean).join('/');
 }
 
-/** the real path of `p`, or of its nearest ancestor that exists */
-async function realExisting(p: string): Promise<string> {
-  for (let d = p; ; d = dirname(d)) {
-    try {
-      return await realpath(d);
-    } catch (e) {
-      if (dirname(d) === d || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-  }
-}
-
 /** Refuses a folder under root that leads out of it through a symbolic link (the path checks are only lexical). */
 async function checkInside(root: string, folder: string): Promise<void> {
-  const [realRoot, real] = await Promise.all([realpath(root), realExisting(folder)]);
-  const rel = relative(realRoot, real);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new ArtifactError('unsafe-path', `refused to write into ${folder}: it leads out of ${root} (a symbolic link to ${real})`);
-  }
+  const real = await symlinkEscape(root, folder);
+  if (real) throw new ArtifactError('unsafe-path', `refused to write into ${folder}: it leads out of ${root} (a symbolic link to ${real})`);
 }
 
 /**

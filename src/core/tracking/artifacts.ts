@@ -86,13 +86,20 @@ async function realExisting(p: string): Promise<string> {
   }
 }
 
-/** Refuses a folder under destDir that leads out of it through a symlink (the path check is only lexical). */
+/**
+ * Where `folder` (under `root`) really is, when a symbolic link leads it out of `root`; undefined
+ * when it stays inside. Path checks are only lexical: this is the check of what is on disk.
+ * (The artifact stores use it too.)
+ */
+export async function symlinkEscape(root: string, folder: string): Promise<string | undefined> {
+  const [realRoot, real] = await Promise.all([realpath(root), realExisting(folder)]);
+  const rel = relative(realRoot, real);
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? real : undefined;
+}
+
+/** Refuses a folder under destDir that leads out of it through a symlink. */
 async function checkInside(destDir: string, folder: string): Promise<void> {
-  const [root, real] = await Promise.all([realpath(destDir), realExisting(folder)]);
-  const rel = relative(root, real);
-  if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
-    throw new MlflowError('bad-request', `refused to write into ${folder}: it leads out of ${destDir} (a symbolic link)`);
-  }
+  if (await symlinkEscape(destDir, folder)) throw new MlflowError('bad-request', `refused to write into ${folder}: it leads out of ${destDir} (a symbolic link)`);
 }
 
 /**
