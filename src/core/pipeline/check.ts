@@ -1,7 +1,7 @@
 import type { DiagnosticCode, DiagnosticData, Severity } from './diagnostics';
 import { closest, didYouMean, formatProblem } from './formats';
 import type { FileCheck, KeySpec } from './schema';
-import { deref, displayPath, entries, type KeyPath } from './yaml/nav';
+import { deref, displayPath, entries, type Entry, type KeyPath } from './yaml/nav';
 import type { YAlias, YNode, YPair } from './yaml/tree';
 
 /** A problem at offsets; turned into a Diagnostic with line/character ranges by the caller. */
@@ -258,6 +258,22 @@ export class SchemaWalker {
     this.report('bad-enum', msg, s, 'error', { path, suggestions: suggestions.length ? suggestions : allowed });
   }
 
+  /**
+   * A mapping's entries, each key once: a repeated key is reported (unless a merge key brought it)
+   * and skipped. `present` holds the keys seen so far, as each entry is yielded.
+   */
+  private *distinct(node: YNode & { kind: 'map' }, path: KeyPath, bad: YPair[], present: Map<string, YPair>): Generator<Entry> {
+    for (const e of entries(node, this.targets, bad)) {
+      const first = present.get(e.key);
+      if (first) {
+        if (!e.merged) this.duplicate(e.pair, first, e.key, path);
+        continue;
+      }
+      present.set(e.key, e.pair);
+      yield e;
+    }
+  }
+
   /** Keys of a fixed-shape mapping: unknown, duplicate, required, exclusive; literal defaults applied. */
   private object(node: YNode | null, spec: KeySpec, path: KeyPath, keyNode: YNode | null): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -266,13 +282,7 @@ export class SchemaWalker {
     const where = path.length ? `in ${displayPath(path)}` : 'at the top level';
     if (node && node.kind === 'map') {
       const bad: YPair[] = [];
-      for (const e of entries(node, this.targets, bad)) {
-        const first = present.get(e.key);
-        if (first) {
-          if (!e.merged) this.duplicate(e.pair, first, e.key, path);
-          continue;
-        }
-        present.set(e.key, e.pair);
+      for (const e of this.distinct(node, path, bad, present)) {
         const child = props[e.key];
         if (!child) {
           // `x-` keys at the top level hold anchors for reuse (as in Docker Compose): not checked
@@ -317,13 +327,7 @@ export class SchemaWalker {
     if (node.kind !== 'map') return out;
     const present = new Map<string, YPair>();
     const bad: YPair[] = [];
-    for (const e of entries(node, this.targets, bad)) {
-      const first = present.get(e.key);
-      if (first) {
-        if (!e.merged) this.duplicate(e.pair, first, e.key, path);
-        continue;
-      }
-      present.set(e.key, e.pair);
+    for (const e of this.distinct(node, path, bad, present)) {
       if (spec.keyFormat && !e.merged) {
         const p = formatProblem(spec.keyFormat, e.key, spec.keyDoc ?? 'name');
         if (p) this.report(p.code, p.message, e.pair.key ?? e.pair, 'error', { path: [...path, e.key] });
