@@ -2,7 +2,7 @@
  * The feature store's public types: what callers pass in, what comes back, and the error a
  * user can fix (unknown view, missing file, wrong key type).
  */
-import type { FeatureType, KeyPath, Pipeline, Severity } from '../pipeline/index';
+import type { DataDiagnosticCode, FeatureType, KeyPath, Pipeline, Severity } from '../pipeline/index';
 import type { FeatureDb, DuckDbSettings } from './db';
 
 /**
@@ -38,23 +38,8 @@ export class FeatureInputError extends Error {
   }
 }
 
-export type FeatureProblemCode =
-  /** the source path matches no file (validatePipeline already warns about it: file-not-found) */
-  | 'missing-source'
-  /** the files exist but cannot be read (corrupt, wrong format, mixed formats) */
-  | 'unreadable-source'
-  /** an s3:// source, not checked without the artifact store */
-  | 'unchecked-source'
-  /** a declared feature (or the label column) is not a column of the data */
-  | 'missing-column'
-  /** the column's type does not hold the declared type */
-  | 'type-mismatch'
-  /** the source's (or the label set's) timestamp column is missing */
-  | 'missing-timestamp'
-  /** the timestamp column is not a timestamp or a date */
-  | 'bad-timestamp'
-  /** a join key of the view's entity is not a column of the source (or of the label set) */
-  | 'missing-join-key';
+/** The codes of the data checks: the language server's and `slipway validate`'s (documented at DataDiagnosticCode). */
+export type FeatureProblemCode = DataDiagnosticCode;
 
 /** A problem the data has with the definitions; `path` is where it belongs in slipway.yaml (for a diagnostic's range). */
 export interface FeatureProblem {

@@ -32,13 +32,21 @@ export type DiagnosticCode =
 
 /** Codes of the checks of the data against `features` (core/features checkFeatureTypes; not from parsePipeline). */
 export type DataDiagnosticCode =
+  /** the source path matches no file (validatePipeline already warns about it: file-not-found) */
   | 'missing-source'
+  /** the files exist but cannot be read (corrupt, wrong format, mixed formats) */
   | 'unreadable-source'
+  /** an s3:// source, not checked without the artifact store */
   | 'unchecked-source'
+  /** a declared feature (or the label column) is not a column of the data */
   | 'missing-column'
+  /** the column's type does not hold the declared type */
   | 'type-mismatch'
+  /** the source's (or the label set's) timestamp column is missing */
   | 'missing-timestamp'
+  /** the timestamp column is not a timestamp or a date */
   | 'bad-timestamp'
+  /** a join key of the view's entity is not a column of the source (or of the label set) */
   | 'missing-join-key';
 
 /** What a quick fix needs, attached to a diagnostic. */
