@@ -95,6 +95,9 @@ describe('slipway deploy (no cluster)', { skip: !existsSync(CLI) && 'build first
     assert.deepEqual(JSON.parse(r.out).files, ['service-churn.yaml', 'deployment-churn.yaml', 'kustomization.yaml']);
     const text = readFileSync(join(dir, 'deploy', 'k8s', 'deployment-churn.yaml'), 'utf8');
     assert.match(text, /slipway\.dev\/gate-override: "?deployed by cli-test at \S+ despite failing gates: val_auc = 0\.6, needs >= 0\.8/);
+    const badHpa = cli(['apply', '--model', 'weak', '--force', '--hpa-api-version', 'autoscaling/v9']);
+    assert.equal(badHpa.code, 2, 'the gitops render checks --hpa-api-version as render does');
+    assert.match(badHpa.err, /--hpa-api-version must be autoscaling\/v2 or autoscaling\/v2beta2/);
     const back = cli(['rollback']);
     assert.equal(back.code, 2);
     assert.match(back.err, /deploy\.gitops is set: roll back by reverting the commit that changed deploy\/k8s/);

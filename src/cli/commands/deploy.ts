@@ -78,6 +78,13 @@ function format(value: string | undefined, allowed: readonly string[], dflt: str
   return f;
 }
 
+/** --hpa-api-version, for renders that do not ask a cluster (render, gitops): autoscaling/v2 by default. */
+function hpaFlag(value: string | undefined): HpaApiVersion {
+  const v = value ?? 'autoscaling/v2';
+  if (v !== 'autoscaling/v2' && v !== 'autoscaling/v2beta2') throw new UsageError('--hpa-api-version must be autoscaling/v2 or autoscaling/v2beta2');
+  return v;
+}
+
 function requireDeploy(project: LoadedProject): Deploy {
   const deploy = project.pipeline.deploy;
   if (!deploy) throw new UsageError('slipway.yaml has no deploy section: add `deploy: { target: kubernetes, namespace: <ns> }` (or target: kserve)');
@@ -123,8 +130,7 @@ async function render(args: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const fmt = format(values.format, ['yaml', 'json'], 'yaml');
-  const hpa = values['hpa-api-version'] ?? 'autoscaling/v2';
-  if (hpa !== 'autoscaling/v2' && hpa !== 'autoscaling/v2beta2') throw new UsageError('--hpa-api-version must be autoscaling/v2 or autoscaling/v2beta2');
+  const hpa = hpaFlag(values['hpa-api-version']);
   const project = await projectFor(io.cwd, values.file);
   requireDeploy(project);
   const { model: m } = await model(project, io, values);
@@ -191,7 +197,7 @@ async function apply(args: string[], io: CliIo): Promise<number> {
   for (const note of renderNotes(project.pipeline)) io.err(`note: ${note}\n`);
 
   if (deploy.gitops) {
-    const hpa = (values['hpa-api-version'] ?? 'autoscaling/v2') as HpaApiVersion;
+    const hpa = hpaFlag(values['hpa-api-version']);
     const objects = renderServing(project.pipeline, m, { ...renderOptions, hpaApiVersion: hpa });
     const dir = resolve(project.dir, deploy.gitops);
     const { written, removed } = await writeGitops(dir, objects);
