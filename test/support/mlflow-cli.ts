@@ -1,4 +1,4 @@
-/** Runs the slipway CLI in-process for the MLflow command tests. */
+/** Runs the slipway CLI in-process for the CLI tests (MLflow commands, validate, features). */
 import type { CliIo } from '../../src/cli/io';
 
 type RunCli = (argv: string[], io: CliIo) => Promise<number>;

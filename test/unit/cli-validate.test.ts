@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../../src/cli/io';
 import { FeatureDb, literal } from '../../src/core/features/db';
+import { loadCli } from '../support/mlflow-cli';
 
 let dir: string;
 let runCli: (argv: string[], io: CliIo) => Promise<number>;
@@ -33,19 +34,7 @@ features:
 `;
 
 before(async () => {
-  // main.ts runs the CLI when it is the main module, which a bundled test file is: give that run
-  // harmless arguments and silence it, then use runCli in-process
-  const [argv, write] = [process.argv, process.stdout.write];
-  process.argv = [argv[0]!, argv[1]!, '--version'];
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    ({ runCli } = await import('../../src/cli/main.js'));
-    await new Promise((r) => setImmediate(r));
-  } finally {
-    process.stdout.write = write;
-    process.argv = argv;
-    process.exitCode = undefined;
-  }
+  runCli = await loadCli();
   dir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
   const projects = { ok: VALID, warn: WARNING, bad: ERRORS, empty: undefined, data: FEATURES('int64', 'string'), mismatch: FEATURES('string', 'string'), mixed: FEATURES('bool', 'int64') };
   for (const [name, text] of Object.entries(projects)) {

@@ -6,24 +6,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../../src/cli/io';
+import { loadCli } from '../support/mlflow-cli';
 
 let dir: string;
 let runCli: (argv: string[], io: CliIo) => Promise<number>;
 
 before(async () => {
-  // main.ts runs the CLI when it is the main module, which a bundled test file is: give that run
-  // harmless arguments and silence it, then use runCli in-process
-  const [argv, write] = [process.argv, process.stdout.write];
-  process.argv = [argv[0]!, argv[1]!, '--version'];
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    ({ runCli } = await import('../../src/cli/main.js'));
-    await new Promise((r) => setImmediate(r));
-  } finally {
-    process.stdout.write = write;
-    process.argv = argv;
-    process.exitCode = undefined;
-  }
+  runCli = await loadCli();
   dir = await mkdtemp(join(tmpdir(), 'slipway-features-cli-'));
   const example = resolve('examples/churn');
   await cp(join(example, 'slipway.yaml'), join(dir, 'slipway.yaml'));
